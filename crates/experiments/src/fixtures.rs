@@ -1,0 +1,78 @@
+//! Reads the cross-implementation fixture files: fixed data and initial
+//! weights from which numpy, PyTorch and JAX reach known final losses.
+//!
+//! The format is a list of arrays, each a header line `NAME ROWS COLS`
+//! followed by `ROWS * COLS` whitespace-separated `f64` values in row-major
+//! order, written so that they parse back exactly.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use tensor::Tensor;
+
+/// An error reading a fixture file, naming the file and what is wrong.
+#[derive(Debug)]
+pub struct FixtureError {
+    path: String,
+    message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fixture {}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+/// Reads every array of a fixture file, keyed by name, each a 2-D tensor.
+///
+/// # Errors
+///
+/// [`FixtureError`] when the file cannot be read, a header is malformed, a
+/// value is not a number, or an array has too few values.
+pub fn load(path: &Path) -> Result<BTreeMap<String, Tensor<f64>>, FixtureError> {
+    let error = |message: String| FixtureError {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot be read: {e}")))?;
+    parse(&text).map_err(error)
+}
+
+/// Parses fixture text; see [`load`].
+///
+/// # Errors
+///
+/// A message naming the array and the problem.
+pub fn parse(text: &str) -> Result<BTreeMap<String, Tensor<f64>>, String> {
+    let mut tokens = text.split_whitespace();
+    let mut arrays = BTreeMap::new();
+    while let Some(name) = tokens.next() {
+        let mut dim = |what: &str| -> Result<usize, String> {
+            let token = tokens
+                .next()
+                .ok_or(format!("array {name}: missing {what} in its header"))?;
+            token
+                .parse()
+                .map_err(|_| format!("array {name}: {what} `{token}` is not a count"))
+        };
+        let rows = dim("row count")?;
+        let cols = dim("column count")?;
+        let mut values = Vec::with_capacity(rows * cols);
+        for _ in 0..rows * cols {
+            let token = tokens.next().ok_or(format!(
+                "array {name}: expected {} values, found {}",
+                rows * cols,
+                values.len()
+            ))?;
+            let value: f64 = token
+                .parse()
+                .map_err(|_| format!("array {name}: value `{token}` is not a number"))?;
+            values.push(value);
+        }
+        arrays.insert(name.to_string(), Tensor::new(values, &[rows, cols]));
+    }
+    Ok(arrays)
+}

@@ -1,0 +1,432 @@
+//! The decision-boundary figure: the model output over the unit square as a colour field,
+//! with the 0.5 contour and the data points on top.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    check_lengths, class_colour, ensure_font, finish, point_range, DrawResult, PlotError,
+    AXIS_LABEL_SIZE, CLASS_0, CLASS_1, FONT, NO_CLASS, THRESHOLD, TICK_SIZE, TITLE_SIZE,
+};
+
+/// Figure size in pixels.
+const SIZE: (u32, u32) = (800, 600);
+/// Width of the colour bar column at the right, in pixels.
+const BAR_WIDTH: u32 = 130;
+/// Height of the key below the plot, in pixels.
+const KEY_HEIGHT: u32 = 36;
+/// Radius of a data point, in pixels.
+const POINT_RADIUS: i32 = 6;
+/// Number of bands the colour bar is drawn with.
+const BAR_STEPS: usize = 100;
+/// Colour of the 0.5 contour line.
+const CONTOUR: RGBColor = RGBColor(40, 40, 40);
+
+/// Draws the model output `field` over `[0, 1]^2` as a red-white-blue colour field with
+/// its 0.5 contour, and the data points on top, as an 800x600 PNG at `path`.
+///
+/// `field` has `resolution * resolution` values in row-major order: row `r` is
+/// `x1 = r / (resolution - 1)` and column `c` is `x0 = c / (resolution - 1)`. An output of
+/// 0 is red, 0.5 white and 1 blue, and a NaN or infinite output is grey. A colour bar at the
+/// right gives the scale. Points are filled with their class colour (`labels` holds 0 or 1)
+/// and outlined in black. The axes cover `[0, 1]`, widened to include every point, with a
+/// 5% margin.
+///
+/// # Errors
+///
+/// Returns [`PlotError::InvalidInput`] when `resolution` is below 2,
+/// [`PlotError::LengthMismatch`] when `field` does not have `resolution * resolution` values
+/// or `labels` does not have one entry per point, and [`PlotError::Draw`] when drawing or
+/// writing the file fails.
+pub fn decision_boundary(
+    path: &Path,
+    title: &str,
+    field: &[f64],
+    resolution: usize,
+    points: &[[f64; 2]],
+    labels: &[f64],
+) -> Result<(), PlotError> {
+    if resolution < 2 {
+        return Err(PlotError::InvalidInput {
+            path: path.to_path_buf(),
+            reason: format!(
+                "the grid resolution is {resolution}, so pass a resolution of at least 2"
+            ),
+        });
+    }
+    let cells = resolution.saturating_mul(resolution);
+    check_lengths(
+        path,
+        ("resolution * resolution", cells),
+        ("field", field.len()),
+    )?;
+    check_lengths(path, ("points", points.len()), ("labels", labels.len()))?;
+    ensure_font()?;
+
+    let grid = Grid { field, resolution };
+    finish(path, draw(path, title, &grid, points, labels))
+}
+
+/// The model output sampled on a square grid over `[0, 1]^2`.
+struct Grid<'a> {
+    field: &'a [f64],
+    resolution: usize,
+}
+
+impl Grid<'_> {
+    fn value(&self, row: usize, column: usize) -> f64 {
+        self.field[row * self.resolution + column]
+    }
+
+    /// Returns the coordinate of grid line `index` along either axis.
+    fn coordinate(&self, index: usize) -> f64 {
+        index as f64 / (self.resolution - 1) as f64
+    }
+}
+
+/// How far the colour field goes from white towards the class colours at outputs 0 and 1.
+/// Below 1, so the data points, drawn in the full class colours, stand out.
+const FIELD_SATURATION: f64 = 0.6;
+
+/// Maps a model output to the diverging colour map: 0 light red, 0.5 white, 1 light blue.
+fn output_colour(output: f64) -> RGBColor {
+    if !output.is_finite() {
+        return NO_CLASS;
+    }
+    let output = output.clamp(0.0, 1.0);
+    let (end, distance) = if output < 0.5 {
+        (CLASS_0, (0.5 - output) * 2.0)
+    } else {
+        (CLASS_1, (output - 0.5) * 2.0)
+    };
+    let weight = distance * FIELD_SATURATION;
+    let blend = |channel: u8| (255.0 + (f64::from(channel) - 255.0) * weight).round() as u8;
+    RGBColor(blend(end.0), blend(end.1), blend(end.2))
+}
+
+fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f64]) -> DrawResult {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+
+    let body = root.titled(title, (FONT, TITLE_SIZE))?;
+    let (upper, key) = body.split_vertically(body.dim_in_pixel().1 - KEY_HEIGHT);
+    let (main, bar) = upper.split_horizontally(SIZE.0 - BAR_WIDTH);
+
+    let x_range = point_range(points.iter().map(|point| point[0]));
+    let y_range = point_range(points.iter().map(|point| point[1]));
+    let mut chart = ChartBuilder::on(&main)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x_range, y_range)?;
+    chart
+        .configure_mesh()
+        .x_desc("x0")
+        .y_desc("x1")
+        .axis_desc_style((FONT, AXIS_LABEL_SIZE))
+        .label_style((FONT, TICK_SIZE))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|value| format!("{value:.1}"))
+        .y_label_formatter(&|value| format!("{value:.1}"))
+        .disable_mesh()
+        .draw()?;
+
+    // Each grid value fills the cell centred on its grid point, cut to the unit square.
+    let half = 0.5 / (grid.resolution - 1) as f64;
+    let cells = (0..grid.resolution).flat_map(|row| {
+        (0..grid.resolution).map(move |column| {
+            let x = grid.coordinate(column);
+            let y = grid.coordinate(row);
+            let corner_low = ((x - half).max(0.0), (y - half).max(0.0));
+            let corner_high = ((x + half).min(1.0), (y + half).min(1.0));
+            let colour = output_colour(grid.value(row, column));
+            Rectangle::new([corner_low, corner_high], colour.filled())
+        })
+    });
+    chart.draw_series(cells)?;
+
+    let contour = contour_segments(grid, THRESHOLD);
+    chart.draw_series(
+        contour
+            .into_iter()
+            .map(|(start, end)| PathElement::new(vec![start, end], CONTOUR.stroke_width(2))),
+    )?;
+
+    let markers = points.iter().zip(labels).map(|(point, &label)| {
+        EmptyElement::at((point[0], point[1]))
+            + Circle::new((0, 0), POINT_RADIUS, class_colour(label).filled())
+            + Circle::new((0, 0), POINT_RADIUS, BLACK.stroke_width(1))
+    });
+    chart.draw_series(markers)?;
+
+    draw_colour_bar(&bar)?;
+    draw_key(&key)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Returns the line segments where the field crosses `level`, by marching squares with
+/// linear interpolation along cell edges. Cells with a non-finite corner are skipped.
+fn contour_segments(grid: &Grid, level: f64) -> Vec<((f64, f64), (f64, f64))> {
+    let mut segments = Vec::new();
+    for row in 0..grid.resolution - 1 {
+        for column in 0..grid.resolution - 1 {
+            // Corners counter-clockwise from the lower left: (x, y, value).
+            let corners = [
+                (column, row),
+                (column + 1, row),
+                (column + 1, row + 1),
+                (column, row + 1),
+            ]
+            .map(|(c, r)| (grid.coordinate(c), grid.coordinate(r), grid.value(r, c)));
+            if corners.iter().any(|corner| !corner.2.is_finite()) {
+                continue;
+            }
+
+            // Crossings on the bottom, right, top and left edges, in that order.
+            let mut crossings = Vec::with_capacity(4);
+            for edge in 0..4 {
+                let (x_a, y_a, a) = corners[edge];
+                let (x_b, y_b, b) = corners[(edge + 1) % 4];
+                if (a >= level) != (b >= level) {
+                    let t = (level - a) / (b - a);
+                    crossings.push((x_a + t * (x_b - x_a), y_a + t * (y_b - y_a)));
+                }
+            }
+
+            match crossings.len() {
+                2 => segments.push((crossings[0], crossings[1])),
+                4 => {
+                    // A saddle: the mean of the corners decides which diagonal is connected.
+                    // When the lower-left corner is on the other side from the centre, it is
+                    // cut off alone, so bottom pairs with left and right with top.
+                    let centre = corners.iter().map(|corner| corner.2).sum::<f64>() / 4.0;
+                    if (corners[0].2 >= level) != (centre >= level) {
+                        segments.push((crossings[0], crossings[3]));
+                        segments.push((crossings[1], crossings[2]));
+                    } else {
+                        segments.push((crossings[0], crossings[1]));
+                        segments.push((crossings[2], crossings[3]));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    segments
+}
+
+/// Draws a vertical colour bar from output 0 (bottom) to 1 (top) with its scale.
+fn draw_colour_bar(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
+    // The top and bottom margins line the bar up with the plot beside it, whose x-axis
+    // label area is 44 pixels high.
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(12)
+        .margin_bottom(12 + 44)
+        .margin_left(8)
+        .margin_right(12)
+        .right_y_label_area_size(80)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(3)
+        .y_label_formatter(&|value| match value {
+            v if *v < 0.25 => "0 (red)".to_string(),
+            v if *v > 0.75 => "1 (blue)".to_string(),
+            _ => "0.5".to_string(),
+        })
+        .y_desc("model output")
+        .axis_desc_style((FONT, TICK_SIZE))
+        .label_style((FONT, TICK_SIZE))
+        .draw()?;
+
+    let band = 1.0 / BAR_STEPS as f64;
+    bar.draw_series((0..BAR_STEPS).map(|step| {
+        let low = step as f64 * band;
+        let colour = output_colour(low + band / 2.0);
+        Rectangle::new([(0.0, low), (1.0, low + band)], colour.filled())
+    }))?;
+    bar.draw_series([Rectangle::new(
+        [(0.0, 0.0), (1.0, 1.0)],
+        BLACK.stroke_width(1),
+    )])?;
+    Ok(())
+}
+
+/// Draws one line below the plot telling what the markers and the line mean.
+fn draw_key(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
+    let style =
+        TextStyle::from((FONT, TICK_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let y = KEY_HEIGHT as i32 / 2;
+    let mut x = 70;
+    for (colour, text) in [(CLASS_0, "class 0 sample"), (CLASS_1, "class 1 sample")] {
+        area.draw(&Circle::new((x, y), POINT_RADIUS, colour.filled()))?;
+        area.draw(&Circle::new((x, y), POINT_RADIUS, BLACK.stroke_width(1)))?;
+        area.draw(&Text::new(text, (x + 12, y), style.clone()))?;
+        let (width, _) = area.estimate_text_size(text, &style)?;
+        x += 12 + width as i32 + 30;
+    }
+    area.draw(&PathElement::new(
+        vec![(x - 6, y), (x + 18, y)],
+        CONTOUR.stroke_width(2),
+    ))?;
+    area.draw(&Text::new(
+        "output = 0.5 (decision boundary)",
+        (x + 26, y),
+        style,
+    ))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{png_size, sample_dir};
+    use super::*;
+
+    /// A smooth field that is 0.5 on the line x0 = x1, below it under the line.
+    fn diagonal_field(resolution: usize) -> Vec<f64> {
+        let step = 1.0 / (resolution - 1) as f64;
+        let mut field = Vec::with_capacity(resolution * resolution);
+        for row in 0..resolution {
+            for column in 0..resolution {
+                let (x0, x1) = (column as f64 * step, row as f64 * step);
+                field.push(1.0 / (1.0 + (-8.0 * (x1 - x0)).exp()));
+            }
+        }
+        field
+    }
+
+    #[test]
+    fn boundary_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("boundary.png");
+        let points = [[0.2, 0.8], [0.8, 0.2]];
+        boundary_ok(&path, &diagonal_field(50), 50, &points, &[1.0, 0.0]);
+        assert_eq!(png_size(&path), SIZE);
+    }
+
+    fn boundary_ok(
+        path: &Path,
+        field: &[f64],
+        resolution: usize,
+        points: &[[f64; 2]],
+        labels: &[f64],
+    ) {
+        decision_boundary(path, "Decision boundary", field, resolution, points, labels).unwrap();
+    }
+
+    #[test]
+    fn field_length_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.png");
+        let error = decision_boundary(&path, "t", &[0.5; 10], 4, &[], &[]).unwrap_err();
+        assert!(
+            matches!(error, PlotError::LengthMismatch { .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("resolution * resolution has 16 entries"),
+            "{message}"
+        );
+        assert!(message.contains("field has 10"), "{message}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn labels_length_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.png");
+        let error =
+            decision_boundary(&path, "t", &[0.5; 4], 2, &[[0.1, 0.2]; 3], &[1.0]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("points has 3 entries"), "{message}");
+        assert!(message.contains("labels has 1"), "{message}");
+    }
+
+    #[test]
+    fn resolution_one_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let error =
+            decision_boundary(&dir.path().join("r.png"), "t", &[0.5], 1, &[], &[]).unwrap_err();
+        assert!(matches!(error, PlotError::InvalidInput { .. }), "{error:?}");
+        assert!(error.to_string().contains("at least 2"), "{error}");
+    }
+
+    #[test]
+    fn colour_map_ends_and_middle() {
+        // The ends are the class colours moved 60% of the way from white.
+        assert_eq!(output_colour(0.0), RGBColor(230, 125, 126));
+        assert_eq!(output_colour(1.0), RGBColor(121, 173, 210));
+        assert_eq!(output_colour(0.5), RGBColor(255, 255, 255));
+        assert_eq!(output_colour(-3.0), output_colour(0.0));
+        assert_eq!(output_colour(7.0), output_colour(1.0));
+        assert_eq!(output_colour(f64::NAN), NO_CLASS);
+        let (low, high) = (output_colour(0.25), output_colour(0.75));
+        assert!(low.0 > low.2, "0.25 is not reddish: {low:?}");
+        assert!(high.2 > high.0, "0.75 is not bluish: {high:?}");
+    }
+
+    #[test]
+    fn contour_follows_diagonal() {
+        let field = diagonal_field(21);
+        let grid = Grid {
+            field: &field,
+            resolution: 21,
+        };
+        let segments = contour_segments(&grid, 0.5);
+        assert!(!segments.is_empty());
+        for (start, end) in segments {
+            for (x0, x1) in [start, end] {
+                assert!(
+                    (x0 - x1).abs() < 0.06,
+                    "contour point ({x0}, {x1}) is off the diagonal"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn contour_saddle_two_segments() {
+        // High on the main diagonal corners, low on the others: a saddle.
+        let field = [0.9, 0.1, 0.1, 0.9];
+        let grid = Grid {
+            field: &field,
+            resolution: 2,
+        };
+        assert_eq!(contour_segments(&grid, 0.5).len(), 2);
+    }
+
+    #[test]
+    #[ignore = "writes sample figures to /tmp/plots-sample for a person to look at"]
+    fn sample_boundary() {
+        let dir = sample_dir();
+        let resolution = 101;
+        let step = 1.0 / (resolution - 1) as f64;
+        // An XOR-like field: class 1 away from the main diagonal.
+        let mut field = Vec::new();
+        for row in 0..resolution {
+            for column in 0..resolution {
+                let (x0, x1) = (column as f64 * step, row as f64 * step);
+                field.push(1.0 / (1.0 + (-30.0 * ((x1 - x0).abs() - 0.2)).exp()));
+            }
+        }
+        let data = crate::data::xor_easy();
+        let start = std::time::Instant::now();
+        decision_boundary(
+            &dir.join("boundary.png"),
+            "Decision boundary (XOR)",
+            &field,
+            resolution,
+            &data.points,
+            &data.labels,
+        )
+        .unwrap();
+        eprintln!("boundary: {:?}", start.elapsed());
+    }
+}

@@ -1,0 +1,94 @@
+//! The fully connected layer.
+
+use rand::Rng;
+use tensor::{Float, Tensor, Var};
+
+use crate::init::Init;
+use crate::module::Module;
+use crate::param::Param;
+
+/// A fully connected layer `y = x W + b`.
+///
+/// Shapes: input `[batch, in]`, weight `[in, out]`, bias `[out]`, output
+/// `[batch, out]`. The bias broadcasts over the batch, so its gradient is the
+/// upstream gradient summed over the batch axis only, one entry per unit.
+#[derive(Clone, Debug)]
+pub struct Dense<T: Float> {
+    weight: Param<T>,
+    bias: Param<T>,
+}
+
+impl<T: Float> Dense<T> {
+    /// A layer with weights drawn by `init` and zero biases.
+    pub fn new<R: Rng + ?Sized>(inputs: usize, outputs: usize, init: Init, rng: &mut R) -> Self {
+        let weight = init.sample(&[inputs, outputs], inputs, outputs, rng);
+        Dense {
+            weight: Param::new("weight", weight),
+            bias: Param::new("bias", Tensor::zeros(&[outputs])),
+        }
+    }
+
+    /// A layer with the given weight `[in, out]` and bias `[out]`.
+    ///
+    /// # Panics
+    ///
+    /// When the weight is not 2-D or the bias length differs from the
+    /// weight's column count.
+    #[track_caller]
+    pub fn from_tensors(weight: Tensor<T>, bias: Tensor<T>) -> Self {
+        if weight.rank() != 2 || bias.dims() != [weight.dims()[1]] {
+            panic!(
+                "Dense::from_tensors: weight {:?} and bias {:?} do not fit; pass a weight \
+                 [in, out] and a bias [out]",
+                weight.dims(),
+                bias.dims()
+            );
+        }
+        Dense {
+            weight: Param::new("weight", weight),
+            bias: Param::new("bias", bias),
+        }
+    }
+
+    /// The weight, `[in, out]`.
+    pub fn weight(&self) -> &Param<T> {
+        &self.weight
+    }
+
+    /// The bias, `[out]`.
+    pub fn bias(&self) -> &Param<T> {
+        &self.bias
+    }
+
+    /// The number of input features.
+    pub fn inputs(&self) -> usize {
+        self.weight.value().dims()[0]
+    }
+
+    /// The number of output features.
+    pub fn outputs(&self) -> usize {
+        self.weight.value().dims()[1]
+    }
+}
+
+impl<T: Float> Module<T> for Dense<T> {
+    #[track_caller]
+    fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
+        let tape = input.tape();
+        input.matmul(self.weight.on(tape)) + self.bias.on(tape)
+    }
+
+    fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>)) {
+        f(&self.weight);
+        f(&self.bias);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param<T>)) {
+        f(&mut self.weight);
+        f(&mut self.bias);
+    }
+
+    fn describe(&self) -> String {
+        format!("Dense({} -> {})", self.inputs(), self.outputs())
+    }
+}

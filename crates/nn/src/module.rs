@@ -1,0 +1,135 @@
+//! The [`Module`] trait and [`Sequential`].
+
+use tensor::{Float, Var};
+
+use crate::param::Param;
+
+/// A differentiable function with trainable parameters.
+pub trait Module<T: Float> {
+    /// Computes the output for an input var, recording on the input's tape.
+    ///
+    /// # Panics
+    ///
+    /// When the input's shape does not fit the module, with a message that
+    /// names the op and both shapes.
+    fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T>;
+
+    /// Calls `f` on every parameter, in a fixed order.
+    fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>));
+
+    /// Calls `f` on every parameter, mutable, in the order of
+    /// [`Module::visit_params`].
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param<T>));
+
+    /// A short description of the module, such as `Dense(2 -> 10)`.
+    fn describe(&self) -> String;
+
+    /// Every parameter, in the order of [`Module::visit_params`].
+    fn parameters(&self) -> Vec<&Param<T>> {
+        let mut out = Vec::new();
+        self.visit_params(&mut |p| out.push(p));
+        out
+    }
+
+    /// The number of trainable scalars.
+    fn num_parameters(&self) -> usize {
+        let mut count = 0;
+        self.visit_params(&mut |p| count += p.value().len());
+        count
+    }
+}
+
+/// Modules applied one after another: the output of each is the input of
+/// the next.
+///
+/// # Examples
+///
+/// ```
+/// use nn::{Activation, Dense, Init, Module, Sequential};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+/// let model = Sequential::<f64>::new()
+///     .add(Dense::new(2, 10, Init::StandardNormal, &mut rng))
+///     .add(Activation::Sigmoid)
+///     .add(Dense::new(10, 1, Init::StandardNormal, &mut rng))
+///     .add(Activation::Sigmoid);
+/// assert_eq!(model.num_parameters(), 2 * 10 + 10 + 10 + 1);
+/// ```
+pub struct Sequential<T: Float> {
+    layers: Vec<Box<dyn Module<T>>>,
+}
+
+impl<T: Float> Default for Sequential<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Sequential<T> {
+    /// An empty chain, which maps its input to itself.
+    pub fn new() -> Self {
+        Sequential { layers: Vec::new() }
+    }
+
+    /// Appends a module and returns the chain, for declaring models in one
+    /// expression.
+    #[allow(clippy::should_implement_trait)]
+    pub fn add(mut self, layer: impl Module<T> + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Appends a module in place.
+    pub fn push(&mut self, layer: impl Module<T> + 'static) {
+        self.layers.push(Box::new(layer));
+    }
+
+    /// The modules, in order.
+    pub fn layers(&self) -> &[Box<dyn Module<T>>] {
+        &self.layers
+    }
+
+    /// The number of modules.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// `true` when the chain has no modules.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// Every parameter with its structured name, `INDEX.NAME` as in
+    /// `0.weight` or `2.bias`, where `INDEX` is the module's position.
+    pub fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
+        let mut out = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate() {
+            layer.visit_params(&mut |param| out.push((format!("{index}.{}", param.name()), param)));
+        }
+        out
+    }
+}
+
+impl<T: Float> Module<T> for Sequential<T> {
+    fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
+        self.layers.iter().fold(input, |x, layer| layer.forward(x))
+    }
+
+    fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>)) {
+        for layer in &self.layers {
+            layer.visit_params(f);
+        }
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut Param<T>)) {
+        for layer in &mut self.layers {
+            layer.visit_params_mut(f);
+        }
+    }
+
+    fn describe(&self) -> String {
+        let inner: Vec<String> = self.layers.iter().map(|l| l.describe()).collect();
+        format!("Sequential[{}]", inner.join(", "))
+    }
+}

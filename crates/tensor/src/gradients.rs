@@ -1,0 +1,79 @@
+//! [`Gradients`]: the result of a backward pass.
+
+use crate::float::Float;
+use crate::tape::{NodeId, ParamId};
+use crate::tensor::Tensor;
+use crate::var::Var;
+
+/// The gradients of one backward pass, looked up by [`Var`] or by
+/// [`ParamId`].
+///
+/// A var that the output does not depend on, or that does not require a
+/// gradient, has none: [`Gradients::get`] returns `None` for it.
+pub struct Gradients<T: Float> {
+    pub(crate) tape_id: u64,
+    pub(crate) grads: Vec<Option<Tensor<T>>>,
+    pub(crate) params: Vec<(ParamId, NodeId)>,
+}
+
+impl<T: Float> Gradients<T> {
+    /// The gradient with respect to `var`, if any flowed into it.
+    ///
+    /// # Panics
+    ///
+    /// When `var` is on a different tape than the one these gradients came
+    /// from.
+    #[track_caller]
+    pub fn get(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
+        if var.tape().id() != self.tape_id {
+            panic!("Gradients::get: the var is on a different tape than these gradients");
+        }
+        self.grads.get(var.id()).and_then(Option::as_ref)
+    }
+
+    /// The gradient with respect to `var`.
+    ///
+    /// # Panics
+    ///
+    /// When no gradient flowed into `var` (the output does not depend on it,
+    /// or it is a constant), or when `var` is on another tape.
+    #[track_caller]
+    pub fn wrt(&self, var: Var<'_, T>) -> &Tensor<T> {
+        match self.get(var) {
+            Some(grad) => grad,
+            None => panic!(
+                "Gradients::wrt: no gradient reached {var:?}; the output does not depend \
+                 on it or it was recorded as a constant or detached"
+            ),
+        }
+    }
+
+    /// The gradient of a parameter registered with [`Tape::param`](crate::Tape::param),
+    /// or `None` if it was not registered or no gradient reached it.
+    pub fn param(&self, id: ParamId) -> Option<&Tensor<T>> {
+        let node = self.params.iter().find(|(pid, _)| *pid == id)?.1;
+        self.grads.get(node).and_then(Option::as_ref)
+    }
+
+    /// Parameters registered on the tape that received no gradient at all,
+    /// because the output does not depend on them. A training loop can warn
+    /// about them once instead of never updating them in silence.
+    pub fn params_without_grad(&self) -> Vec<ParamId> {
+        self.params
+            .iter()
+            .filter(|(_, node)| self.grads.get(*node).is_none_or(Option::is_none))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Every registered parameter with its gradient, in registration order.
+    pub fn params(&self) -> impl Iterator<Item = (ParamId, Option<&Tensor<T>>)> + '_ {
+        self.params
+            .iter()
+            .map(|&(id, node)| (id, self.grads.get(node).and_then(Option::as_ref)))
+    }
+
+    pub(crate) fn into_tensors(self) -> impl Iterator<Item = Tensor<T>> {
+        self.grads.into_iter().flatten()
+    }
+}

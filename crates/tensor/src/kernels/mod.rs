@@ -1,0 +1,6 @@
+//! Forward and backward kernels shared by the ops: strided iteration,
+//! broadcasting elementwise maps, reductions and matrix products.
+
+pub(crate) mod broadcast;
+pub(crate) mod matmul;
+pub(crate) mod reduce;

@@ -1,0 +1,87 @@
+//! The typed record of each operation on the tape.
+//!
+//! Every op is one variant naming its input nodes and whatever its backward
+//! rule needs beyond the input and output values, which the tape keeps
+//! anyway. Families of ops share a variant with an inner enum, so that
+//! [`crate::backward`] dispatches in one exhaustive `match` per family and
+//! the compiler rejects an op without a backward rule.
+
+use std::rc::Rc;
+
+use smallvec::SmallVec;
+
+use crate::custom::CustomOp;
+use crate::float::Float;
+use crate::ops::binary::BinaryOp;
+use crate::ops::reduce::ReduceOp;
+use crate::ops::unary::UnaryOp;
+use crate::shape::Shape;
+use crate::tape::NodeId;
+
+/// Axes of a reduction, ascending, without repeats.
+pub(crate) type Axes = SmallVec<[usize; 4]>;
+
+/// One recorded operation.
+#[derive(Clone)]
+pub(crate) enum Op<T: Float> {
+    /// An input, constant or parameter: nothing to differentiate through.
+    Leaf,
+    /// An elementwise function of one input.
+    Unary { input: NodeId, op: UnaryOp<T> },
+    /// An elementwise function of two NumPy-broadcast inputs.
+    Binary {
+        lhs: NodeId,
+        rhs: NodeId,
+        op: BinaryOp,
+    },
+    /// A reduction over `axes`; the output keeps or drops them, and backward
+    /// only needs the input's shape with the axes kept.
+    Reduce {
+        input: NodeId,
+        op: ReduceOp,
+        axes: Axes,
+    },
+    /// A matrix product of 2-D operands, or of 3-D batches.
+    Matmul { lhs: NodeId, rhs: NodeId },
+    /// A new shape over the same row-major data.
+    Reshape { input: NodeId },
+    /// A repeat of the input along broadcast axes.
+    BroadcastTo { input: NodeId, input_shape: Shape },
+    /// A user-defined op.
+    Custom {
+        inputs: SmallVec<[NodeId; 4]>,
+        op: Rc<dyn CustomOp<T>>,
+    },
+}
+
+impl<T: Float> Op<T> {
+    /// The op's name, as used in error messages, anomaly reports and printed
+    /// tapes.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Op::Leaf => "leaf",
+            Op::Unary { op, .. } => op.name(),
+            Op::Binary { op, .. } => op.name(),
+            Op::Reduce { op, .. } => op.name(),
+            Op::Matmul { .. } => "matmul",
+            Op::Reshape { .. } => "reshape",
+            Op::BroadcastTo { .. } => "broadcast_to",
+            Op::Custom { op, .. } => op.name(),
+        }
+    }
+
+    /// The input nodes, in argument order.
+    pub(crate) fn inputs(&self) -> SmallVec<[NodeId; 4]> {
+        match self {
+            Op::Leaf => SmallVec::new(),
+            Op::Unary { input, .. }
+            | Op::Reduce { input, .. }
+            | Op::Reshape { input }
+            | Op::BroadcastTo { input, .. } => smallvec::smallvec![*input],
+            Op::Binary { lhs, rhs, .. } | Op::Matmul { lhs, rhs } => {
+                smallvec::smallvec![*lhs, *rhs]
+            }
+            Op::Custom { inputs, .. } => inputs.clone(),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Differentiable ops on [`Var`](crate::Var), one file per family. Each file
+//! holds the ops' forward kernels, their `Var` methods and their backward
+//! rules side by side.
+
+pub(crate) mod binary;
+pub(crate) mod matmul;
+pub(crate) mod reduce;
+pub(crate) mod shape;
+pub(crate) mod unary;
