@@ -13,7 +13,10 @@ use plotters::style::{FontStyle, RGBColor};
 
 mod boundary;
 mod comparison;
+mod contour;
 mod curves;
+#[cfg(test)]
+mod samples;
 
 pub use boundary::decision_boundary;
 pub use comparison::comparison;
@@ -59,7 +62,7 @@ pub enum PlotError {
     InvalidInput {
         /// Path of the figure that was requested.
         path: PathBuf,
-        /// What is wrong and how to fix it.
+        /// Explanation of the problem and its fix.
         reason: String,
     },
     /// The embedded font could not be loaded, which is a bug in this crate's build.
@@ -200,13 +203,6 @@ mod test_support {
         let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
         let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
         (width, height)
-    }
-
-    /// Returns the folder for sample figures, created if missing.
-    pub fn sample_dir() -> std::path::PathBuf {
-        let dir = std::path::PathBuf::from("/tmp/plots-sample");
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 }
 

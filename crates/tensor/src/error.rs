@@ -7,8 +7,6 @@
 
 use std::fmt;
 
-use crate::shape::Shape;
-
 /// What went wrong in a tensor operation, with the op and shapes involved.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -18,9 +16,9 @@ pub enum TensorError {
         /// The op's name, as in `matmul` or `add`.
         op: &'static str,
         /// The first operand's shape.
-        lhs: Shape,
+        lhs: Vec<usize>,
         /// The second operand's shape.
-        rhs: Shape,
+        rhs: Vec<usize>,
         /// Which rule the shapes break, as a sentence fragment.
         reason: String,
     },
@@ -31,14 +29,14 @@ pub enum TensorError {
         /// The axis as given (negative axes count from the end).
         axis: isize,
         /// The operand's shape.
-        shape: Shape,
+        shape: Vec<usize>,
     },
     /// A data length, index or argument does not fit the shape it is used with.
     InvalidArgument {
         /// The op's name.
         op: &'static str,
         /// The operand's shape.
-        shape: Shape,
+        shape: Vec<usize>,
         /// What is wrong and how to fix it.
         message: String,
     },
@@ -49,8 +47,8 @@ impl TensorError {
     pub fn shape_mismatch(op: &'static str, lhs: &[usize], rhs: &[usize], reason: String) -> Self {
         TensorError::ShapeMismatch {
             op,
-            lhs: Shape::from_slice(lhs),
-            rhs: Shape::from_slice(rhs),
+            lhs: lhs.to_vec(),
+            rhs: rhs.to_vec(),
             reason,
         }
     }
@@ -59,7 +57,7 @@ impl TensorError {
     pub fn invalid(op: &'static str, shape: &[usize], message: String) -> Self {
         TensorError::InvalidArgument {
             op,
-            shape: Shape::from_slice(shape),
+            shape: shape.to_vec(),
             message,
         }
     }

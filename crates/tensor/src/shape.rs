@@ -109,7 +109,7 @@ pub fn normalize_axis(op: &'static str, axis: isize, dims: &[usize]) -> Result<u
         return Err(TensorError::InvalidAxis {
             op,
             axis,
-            shape: Shape::from_slice(dims),
+            shape: dims.to_vec(),
         });
     }
     Ok(resolved as usize)

@@ -7,6 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::contour::{contour_segments, Grid};
 use super::{
     check_lengths, class_colour, ensure_font, finish, point_range, DrawResult, PlotError,
     AXIS_LABEL_SIZE, CLASS_0, CLASS_1, FONT, NO_CLASS, THRESHOLD, TICK_SIZE, TITLE_SIZE,
@@ -30,10 +31,11 @@ const CONTOUR: RGBColor = RGBColor(40, 40, 40);
 ///
 /// `field` has `resolution * resolution` values in row-major order: row `r` is
 /// `x1 = r / (resolution - 1)` and column `c` is `x0 = c / (resolution - 1)`. An output of
-/// 0 is red, 0.5 white and 1 blue, and a NaN or infinite output is grey. A colour bar at the
-/// right gives the scale. Points are filled with their class colour (`labels` holds 0 or 1)
-/// and outlined in black. The axes cover `[0, 1]`, widened to include every point, with a
-/// 5% margin.
+/// 0 is light red, 0.5 white and 1 light blue, and a NaN or infinite output is grey. A colour
+/// bar at the right gives the scale, and a black line follows the 0.5 contour. Points are
+/// filled with the full colour of their class (`labels` contains 0 or 1) and outlined in
+/// black. The axes cover `[0, 1]`, widened to include every point, with a 5% margin. The
+/// field covers only `[0, 1]^2`.
 ///
 /// # Errors
 ///
@@ -70,23 +72,6 @@ pub fn decision_boundary(
     finish(path, draw(path, title, &grid, points, labels))
 }
 
-/// The model output sampled on a square grid over `[0, 1]^2`.
-struct Grid<'a> {
-    field: &'a [f64],
-    resolution: usize,
-}
-
-impl Grid<'_> {
-    fn value(&self, row: usize, column: usize) -> f64 {
-        self.field[row * self.resolution + column]
-    }
-
-    /// Returns the coordinate of grid line `index` along either axis.
-    fn coordinate(&self, index: usize) -> f64 {
-        index as f64 / (self.resolution - 1) as f64
-    }
-}
-
 /// How far the colour field goes from white towards the class colours at outputs 0 and 1.
 /// Below 1, so the data points, drawn in the full class colours, stand out.
 const FIELD_SATURATION: f64 = 0.6;
@@ -111,7 +96,7 @@ fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f6
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
 
-    let body = root.titled(title, (FONT, TITLE_SIZE))?;
+    let body = root.margin(8, 0, 0, 0).titled(title, (FONT, TITLE_SIZE))?;
     let (upper, key) = body.split_vertically(body.dim_in_pixel().1 - KEY_HEIGHT);
     let (main, bar) = upper.split_horizontally(SIZE.0 - BAR_WIDTH);
 
@@ -169,57 +154,6 @@ fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f6
     Ok(())
 }
 
-/// Returns the line segments where the field crosses `level`, by marching squares with
-/// linear interpolation along cell edges. Cells with a non-finite corner are skipped.
-fn contour_segments(grid: &Grid, level: f64) -> Vec<((f64, f64), (f64, f64))> {
-    let mut segments = Vec::new();
-    for row in 0..grid.resolution - 1 {
-        for column in 0..grid.resolution - 1 {
-            // Corners counter-clockwise from the lower left: (x, y, value).
-            let corners = [
-                (column, row),
-                (column + 1, row),
-                (column + 1, row + 1),
-                (column, row + 1),
-            ]
-            .map(|(c, r)| (grid.coordinate(c), grid.coordinate(r), grid.value(r, c)));
-            if corners.iter().any(|corner| !corner.2.is_finite()) {
-                continue;
-            }
-
-            // Crossings on the bottom, right, top and left edges, in that order.
-            let mut crossings = Vec::with_capacity(4);
-            for edge in 0..4 {
-                let (x_a, y_a, a) = corners[edge];
-                let (x_b, y_b, b) = corners[(edge + 1) % 4];
-                if (a >= level) != (b >= level) {
-                    let t = (level - a) / (b - a);
-                    crossings.push((x_a + t * (x_b - x_a), y_a + t * (y_b - y_a)));
-                }
-            }
-
-            match crossings.len() {
-                2 => segments.push((crossings[0], crossings[1])),
-                4 => {
-                    // A saddle: the mean of the corners decides which diagonal is connected.
-                    // When the lower-left corner is on the other side from the centre, it is
-                    // cut off alone, so bottom pairs with left and right with top.
-                    let centre = corners.iter().map(|corner| corner.2).sum::<f64>() / 4.0;
-                    if (corners[0].2 >= level) != (centre >= level) {
-                        segments.push((crossings[0], crossings[3]));
-                        segments.push((crossings[1], crossings[2]));
-                    } else {
-                        segments.push((crossings[0], crossings[1]));
-                        segments.push((crossings[2], crossings[3]));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    segments
-}
-
 /// Draws a vertical colour bar from output 0 (bottom) to 1 (top) with its scale.
 fn draw_colour_bar(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
     // The top and bottom margins line the bar up with the plot beside it, whose x-axis
@@ -258,7 +192,7 @@ fn draw_colour_bar(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
     Ok(())
 }
 
-/// Draws one line below the plot telling what the markers and the line mean.
+/// Draws the key below the plot, which names the point markers and the contour line.
 fn draw_key(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
     let style =
         TextStyle::from((FONT, TICK_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
@@ -285,21 +219,9 @@ fn draw_key(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{png_size, sample_dir};
+    use super::super::contour::tests::diagonal_field;
+    use super::super::test_support::png_size;
     use super::*;
-
-    /// A smooth field that is 0.5 on the line x0 = x1, below it under the line.
-    fn diagonal_field(resolution: usize) -> Vec<f64> {
-        let step = 1.0 / (resolution - 1) as f64;
-        let mut field = Vec::with_capacity(resolution * resolution);
-        for row in 0..resolution {
-            for column in 0..resolution {
-                let (x0, x1) = (column as f64 * step, row as f64 * step);
-                field.push(1.0 / (1.0 + (-8.0 * (x1 - x0)).exp()));
-            }
-        }
-        field
-    }
 
     #[test]
     fn boundary_png() {
@@ -370,63 +292,5 @@ mod tests {
         let (low, high) = (output_colour(0.25), output_colour(0.75));
         assert!(low.0 > low.2, "0.25 is not reddish: {low:?}");
         assert!(high.2 > high.0, "0.75 is not bluish: {high:?}");
-    }
-
-    #[test]
-    fn contour_follows_diagonal() {
-        let field = diagonal_field(21);
-        let grid = Grid {
-            field: &field,
-            resolution: 21,
-        };
-        let segments = contour_segments(&grid, 0.5);
-        assert!(!segments.is_empty());
-        for (start, end) in segments {
-            for (x0, x1) in [start, end] {
-                assert!(
-                    (x0 - x1).abs() < 0.06,
-                    "contour point ({x0}, {x1}) is off the diagonal"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn contour_saddle_two_segments() {
-        // High on the main diagonal corners, low on the others: a saddle.
-        let field = [0.9, 0.1, 0.1, 0.9];
-        let grid = Grid {
-            field: &field,
-            resolution: 2,
-        };
-        assert_eq!(contour_segments(&grid, 0.5).len(), 2);
-    }
-
-    #[test]
-    #[ignore = "writes sample figures to /tmp/plots-sample for a person to look at"]
-    fn sample_boundary() {
-        let dir = sample_dir();
-        let resolution = 101;
-        let step = 1.0 / (resolution - 1) as f64;
-        // An XOR-like field: class 1 away from the main diagonal.
-        let mut field = Vec::new();
-        for row in 0..resolution {
-            for column in 0..resolution {
-                let (x0, x1) = (column as f64 * step, row as f64 * step);
-                field.push(1.0 / (1.0 + (-30.0 * ((x1 - x0).abs() - 0.2)).exp()));
-            }
-        }
-        let data = crate::data::xor_easy();
-        let start = std::time::Instant::now();
-        decision_boundary(
-            &dir.join("boundary.png"),
-            "Decision boundary (XOR)",
-            &field,
-            resolution,
-            &data.points,
-            &data.labels,
-        )
-        .unwrap();
-        eprintln!("boundary: {:?}", start.elapsed());
     }
 }

@@ -25,7 +25,7 @@ const RING_RADIUS: i32 = 10;
 /// Draws two scatter plots side by side, "Ground truth" coloured by `truth` and
 /// "Predict result" coloured by the class of `predicted`, as a 1000x480 PNG at `path`.
 ///
-/// `predicted` holds the raw model outputs (sigmoid values); an output of 0.5 or more is
+/// `predicted` contains the raw model outputs (sigmoid values); an output of 0.5 or more is
 /// class 1. Class 0 is red and class 1 is blue, and a NaN or infinite output is drawn grey.
 /// In "Predict result" a black ring marks each point whose predicted class differs from
 /// `truth`. A key below the panels states the colours and how many predictions are correct.
@@ -219,22 +219,12 @@ fn draw_key(area: &DrawingArea<BitMapBackend, Shift>, figure: &Figure) -> DrawRe
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{png_size, sample_dir};
+    use super::super::test_support::png_size;
     use super::*;
 
     fn xor_like() -> (Vec<[f64; 2]>, Vec<f64>) {
-        let mut points = Vec::new();
-        let mut labels = Vec::new();
-        for i in 0..=10 {
-            let step = i as f64 * 0.1;
-            points.push([step, step]);
-            labels.push(0.0);
-            if i != 5 {
-                points.push([step, 1.0 - step]);
-                labels.push(1.0);
-            }
-        }
-        (points, labels)
+        let data = crate::data::xor_easy();
+        (data.points, data.labels)
     }
 
     #[test]
@@ -282,25 +272,5 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("points has 21 entries"), "{message}");
         assert!(message.contains("predicted has 3"), "{message}");
-    }
-
-    #[test]
-    #[ignore = "writes sample figures to /tmp/plots-sample for a person to look at"]
-    fn sample_comparison() {
-        let dir = sample_dir();
-        let (points, labels) = xor_like();
-        // One label-1 point predicted wrong, to show a mismatch.
-        let mut predicted: Vec<f64> = labels.iter().map(|label| 0.05 + 0.9 * label).collect();
-        predicted[3] = 0.377;
-        let start = std::time::Instant::now();
-        comparison(
-            &dir.join("comparison.png"),
-            "XOR: ground truth and prediction",
-            &points,
-            &labels,
-            &predicted,
-        )
-        .unwrap();
-        eprintln!("comparison: {:?}", start.elapsed());
     }
 }

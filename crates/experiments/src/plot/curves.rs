@@ -146,13 +146,22 @@ fn loss_range(curves: &[Curve]) -> (f64, f64) {
     }
     let low_exponent = low.log10().floor();
     let high_exponent = high.log10().ceil().max(low_exponent + 1.0);
-    let high = 10f64.powf(high_exponent).min(f64::MAX);
-    (10f64.powf(low_exponent), high)
+    // The small widening keeps both end decades inside the range despite rounding in
+    // `powf`, so plotters labels them.
+    let low = 10f64.powf(low_exponent) * (1.0 - 1e-9);
+    let high = (10f64.powf(high_exponent) * (1.0 + 1e-9)).min(f64::MAX);
+    (low, high)
 }
 
-/// Formats a loss tick label: plain decimals from 0.0001 to below 100,000, else scientific.
-fn format_loss(loss: f64) -> String {
-    if (1e-4..1e5).contains(&loss) {
+/// Returns `true` when the tick labels of a loss range need scientific notation, that is
+/// when the range reaches below 0.0001 or above 100,000.
+fn needs_scientific((low, high): (f64, f64)) -> bool {
+    low < 1e-4 * (1.0 - 1e-6) || high > 1e5 * (1.0 + 1e-6)
+}
+
+/// Formats a loss tick label in scientific notation, or else in plain decimals.
+fn format_loss(loss: f64, scientific: bool) -> String {
+    if !scientific {
         // Enough decimals for the leading digit: 0.03 needs 2, 200 needs 0.
         let decimals = (-loss.log10().floor()).max(0.0) as usize;
         format!("{loss:.decimals$}")
@@ -166,6 +175,7 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
     root.fill(&WHITE)?;
 
     let (low, high) = loss_range(curves);
+    let scientific = needs_scientific((low, high));
     let x_end = (epochs as f64).max(2.0);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, TITLE_SIZE))
@@ -183,7 +193,7 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
         .label_style((FONT, TICK_SIZE))
         .x_labels(8)
         .x_label_formatter(&|epoch| format!("{epoch:.0}"))
-        .y_label_formatter(&|loss| format_loss(*loss))
+        .y_label_formatter(&|loss| format_loss(*loss, scientific))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.12))
         .draw()?;
@@ -212,7 +222,7 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{png_size, sample_dir};
+    use super::super::test_support::png_size;
     use super::*;
 
     fn decaying(epochs: usize, rate: f64) -> Vec<f64> {
@@ -305,25 +315,38 @@ mod tests {
                 losses: losses.to_vec(),
             })
         };
+        let close = |value: f64, expected: f64| (value / expected - 1.0).abs() < 1e-6;
         let (low, high) = loss_range(&[curve(&[0.25, 0.034])]);
-        assert!((low - 0.01).abs() < 1e-15, "low {low}");
-        assert!((high - 1.0).abs() < 1e-12, "high {high}");
+        assert!(close(low, 0.01), "low {low}");
+        assert!(close(high, 1.0), "high {high}");
+        assert!(
+            low <= 0.01 && high >= 1.0,
+            "end decades outside ({low}, {high})"
+        );
         let (low, high) = loss_range(&[curve(&[0.1, 0.1])]);
-        assert!((low - 0.1).abs() < 1e-15, "low {low}");
-        assert!((high - 1.0).abs() < 1e-12, "high {high}");
+        assert!(close(low, 0.1), "low {low}");
+        assert!(close(high, 1.0), "high {high}");
         let (_, high) = loss_range(&[curve(&[1e308, 1.0])]);
         assert!(high.is_finite(), "high {high}");
     }
 
     #[test]
-    fn loss_labels_readable() {
-        assert_eq!(format_loss(0.03), "0.03");
-        assert_eq!(format_loss(0.5), "0.5");
-        assert_eq!(format_loss(1.0), "1");
-        assert_eq!(format_loss(200.0), "200");
-        assert_eq!(format_loss(1e-4), "0.0001");
-        assert_eq!(format_loss(1e-6), "1e-6");
-        assert_eq!(format_loss(1e8), "1e8");
+    fn loss_labels_plain() {
+        assert_eq!(format_loss(0.03, false), "0.03");
+        assert_eq!(format_loss(0.5, false), "0.5");
+        assert_eq!(format_loss(1.0, false), "1");
+        assert_eq!(format_loss(200.0, false), "200");
+        assert_eq!(format_loss(1e-4, false), "0.0001");
+    }
+
+    #[test]
+    fn loss_labels_scientific() {
+        assert_eq!(format_loss(1e-6, true), "1e-6");
+        assert_eq!(format_loss(0.1, true), "1e-1");
+        assert_eq!(format_loss(1e8, true), "1e8");
+        assert!(needs_scientific((1e-5, 1.0)));
+        assert!(needs_scientific((0.01, 1e6)));
+        assert!(!needs_scientific((1e-4, 1e5)));
     }
 
     #[test]
@@ -355,64 +378,5 @@ mod tests {
             error.to_string().contains(&path.display().to_string()),
             "{error}"
         );
-    }
-
-    #[test]
-    #[ignore = "writes sample figures to /tmp/plots-sample for a person to look at"]
-    fn sample_curves() {
-        let dir = sample_dir();
-        let baseline = [Series {
-            label: "lr = 0.1".to_string(),
-            losses: decaying(10_000, 0.0008),
-        }];
-        let start = std::time::Instant::now();
-        learning_curves(
-            &dir.join("curve-single.png"),
-            "Learning curve (linear)",
-            "loss (MSE, log scale)",
-            &baseline,
-        )
-        .unwrap();
-        eprintln!("single series: {:?}", start.elapsed());
-
-        let mut exploding: Vec<f64> = (0..300).map(|epoch| 0.3 * 1.08_f64.powi(epoch)).collect();
-        exploding.extend(vec![f64::NAN; 9_700]);
-        let mut sweep: Vec<Series> = [1.0, 0.1, 0.01, 0.001]
-            .iter()
-            .map(|&lr| Series {
-                label: format!("lr = {lr}"),
-                losses: decaying(10_000, 0.01 * lr)
-                    .iter()
-                    .enumerate()
-                    .map(|(epoch, loss)| loss * (1.0 + 0.3 * (epoch as f64 * lr).sin().abs()))
-                    .collect(),
-            })
-            .collect();
-        sweep.push(Series {
-            label: "linear net".to_string(),
-            losses: exploding,
-        });
-        let start = std::time::Instant::now();
-        learning_curves(
-            &dir.join("curve-sweep.png"),
-            "Learning-rate sweep (XOR)",
-            "loss (MSE, log scale)",
-            &sweep,
-        )
-        .unwrap();
-        eprintln!("five series: {:?}", start.elapsed());
-
-        let short = [
-            Series {
-                label: "conv, lr = 0.1".to_string(),
-                losses: decaying(100, 0.02),
-            },
-            Series {
-                label: "NaN from the start".to_string(),
-                losses: vec![f64::NAN; 100],
-            },
-        ];
-        let path = dir.join("curve-short.png");
-        learning_curves(&path, "Short run", "loss (MSE, log scale)", &short).unwrap();
     }
 }

@@ -92,7 +92,7 @@ pub(crate) fn binary_into<T: Float>(
     // A row vector broadcast over the rows of a matrix, as in `x W + b`.
     if a.len() == out.len()
         && !b.is_empty()
-        && out.len() % b.len() == 0
+        && out.len().is_multiple_of(b.len())
         && is_suffix(b_dims, out_dims)
     {
         for (out_row, a_row) in out.chunks_exact_mut(b.len()).zip(a.chunks_exact(b.len())) {

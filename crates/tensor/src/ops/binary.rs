@@ -310,7 +310,7 @@ impl<'t, T: Float> Neg for Var<'t, T> {
 
     #[track_caller]
     fn neg(self) -> Var<'t, T> {
-        Var::neg(self)
+        self.unary(crate::ops::unary::UnaryOp::Neg)
     }
 }
 

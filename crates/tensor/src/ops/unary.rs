@@ -192,7 +192,7 @@ pub(crate) fn backward<T: Float>(
 
 impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
-    fn unary(self, op: UnaryOp<T>) -> Self {
+    pub(crate) fn unary(self, op: UnaryOp<T>) -> Self {
         let (value, requires_grad) = {
             let mut guard = self.tape().inner.borrow_mut();
             let inner = &mut *guard;
@@ -211,12 +211,6 @@ impl<'t, T: Float> Var<'t, T> {
             value,
             requires_grad,
         )
-    }
-
-    /// `-x`, elementwise. Shape: unchanged.
-    #[track_caller]
-    pub fn neg(self) -> Self {
-        self.unary(UnaryOp::Neg)
     }
 
     /// `e^x`, elementwise. Shape: unchanged.
