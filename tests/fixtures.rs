@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use nn::{mse, Activation, Dense, Module, Optimizer, Sequential, Sgd};
+use nn::{mse, Activation, Dense, Module, Momentum, Optimizer, Sequential, Sgd};
 use tensor::{Tape, Tensor};
 
 fn fixture(name: &str) -> std::collections::BTreeMap<String, Tensor<f64>> {
@@ -14,6 +14,15 @@ fn fixture(name: &str) -> std::collections::BTreeMap<String, Tensor<f64>> {
 }
 
 fn baseline(arrays: &std::collections::BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
+    baseline_with(arrays, Activation::Sigmoid)
+}
+
+/// The 2-10-10-1 network with `hidden` after both hidden layers and a
+/// sigmoid output.
+fn baseline_with(
+    arrays: &std::collections::BTreeMap<String, Tensor<f64>>,
+    hidden: Activation,
+) -> Sequential<f64> {
     let dense = |name: &str| {
         let w = arrays[name].clone();
         let outputs = w.dims()[1];
@@ -21,9 +30,9 @@ fn baseline(arrays: &std::collections::BTreeMap<String, Tensor<f64>>) -> Sequent
     };
     Sequential::new()
         .add(dense("W1"))
-        .add(Activation::Sigmoid)
+        .add(hidden)
         .add(dense("W2"))
-        .add(Activation::Sigmoid)
+        .add(hidden)
         .add(dense("W3"))
         .add(Activation::Sigmoid)
 }
@@ -55,6 +64,24 @@ fn final_loss(
     .item()
 }
 
+/// The fraction of samples whose output, thresholded at 0.5 (above counts
+/// as 1), equals the label.
+fn accuracy(model: &Sequential<f64>, x: &Tensor<f64>, y: &Tensor<f64>) -> f64 {
+    let tape = Tape::new();
+    let output = model.forward(tape.constant(x.clone())).to_tensor();
+    assert_eq!(output.dims(), y.dims());
+    let correct = output
+        .data()
+        .iter()
+        .zip(y.data())
+        .filter(|&(&out, &label)| {
+            let predicted = if out > 0.5 { 1.0 } else { 0.0 };
+            predicted == label
+        })
+        .count();
+    correct as f64 / y.len() as f64
+}
+
 fn assert_relative(actual: f64, expected: f64) {
     let relative = ((actual - expected) / expected).abs();
     assert!(
@@ -75,6 +102,7 @@ fn baseline_linear_matches_reference_loss() {
         10_000,
     );
     assert_relative(loss, 0.01054536029);
+    assert_eq!(accuracy(&model, &arrays["X"], &arrays["Y"]), 1.0);
 }
 
 #[test]
@@ -89,4 +117,39 @@ fn baseline_xor_matches_reference_loss() {
         10_000,
     );
     assert_relative(loss, 0.04267004339);
+    assert_eq!(accuracy(&model, &arrays["X"], &arrays["Y"]), 20.0 / 21.0);
+}
+
+#[test]
+fn momentum_xor_matches_reference_loss() {
+    // v = 0.9 v + lr g; w -= v, with v starting at 0.
+    let arrays = fixture("xor.txt");
+    let mut model = baseline(&arrays);
+    let loss = final_loss(
+        &mut model,
+        &mut Momentum::new(0.1, 0.9),
+        &arrays["X"],
+        &arrays["Y"],
+        10_000,
+    );
+    assert_relative(loss, 0.0001835863353);
+    assert_eq!(accuracy(&model, &arrays["X"], &arrays["Y"]), 1.0);
+}
+
+#[test]
+fn relu_xor_matches_reference_loss() {
+    // XOR's first point is (0, 0) and the biases start at 0, so the first
+    // hidden layer's inputs there are exactly 0: this loss holds only with
+    // ReLU'(0) = 0.
+    let arrays = fixture("xor.txt");
+    let mut model = baseline_with(&arrays, Activation::Relu);
+    let loss = final_loss(
+        &mut model,
+        &mut Sgd::new(0.1),
+        &arrays["X"],
+        &arrays["Y"],
+        10_000,
+    );
+    assert_relative(loss, 0.0003798758704);
+    assert_eq!(accuracy(&model, &arrays["X"], &arrays["Y"]), 1.0);
 }

@@ -37,10 +37,19 @@ mod loss;
 mod module;
 mod optim;
 mod param;
+mod summary;
+pub mod weights;
 
 pub use crate::init::Init;
-pub use crate::layers::{Activation, Dense};
+pub use crate::layers::{Activation, Conv1d, Conv2d, Dense, Flatten};
 pub use crate::loss::{bce_with_logits, mse, try_bce_with_logits, try_mse};
 pub use crate::module::{Module, Sequential};
-pub use crate::optim::{Momentum, Optimizer, Sgd};
+pub use crate::optim::{
+    Adagrad, AdagradConfig, Adam, AdamConfig, Momentum, Nesterov, Optimizer, RmsProp,
+    RmsPropConfig, Sgd,
+};
 pub use crate::param::Param;
+pub use crate::summary::{LayerSummary, Summary};
+pub use crate::weights::WeightsError;
+/// Re-exported from [`tensor`] for configuring [`Conv1d`] and [`Conv2d`].
+pub use tensor::{Conv1dConfig, Conv2dConfig};

@@ -1,6 +1,6 @@
 //! The [`Module`] trait and [`Sequential`].
 
-use tensor::{Float, Var};
+use tensor::{Float, Shape, TensorError, Var};
 
 use crate::param::Param;
 
@@ -24,6 +24,27 @@ pub trait Module<T: Float> {
     /// A short description of the module, such as `Dense(2 -> 10)`.
     fn describe(&self) -> String;
 
+    /// Computes the output shape for an input of shape `input` without
+    /// running the module; [`Sequential::summary`] uses it.
+    ///
+    /// # Errors
+    ///
+    /// A [`TensorError`] naming both shapes when `input` does not fit the
+    /// module. The default implementation always returns
+    /// [`TensorError::InvalidArgument`], saying that the module does not
+    /// implement this method.
+    fn output_shape(&self, input: &[usize]) -> Result<Shape, TensorError> {
+        Err(TensorError::invalid(
+            "output_shape",
+            input,
+            format!(
+                "{} does not implement Module::output_shape; implement it to summarise \
+                 models that contain this module",
+                self.describe()
+            ),
+        ))
+    }
+
     /// Every parameter, in the order of [`Module::visit_params`].
     fn parameters(&self) -> Vec<&Param<T>> {
         let mut out = Vec::new();
@@ -36,6 +57,13 @@ pub trait Module<T: Float> {
         let mut count = 0;
         self.visit_params(&mut |p| count += p.value().len());
         count
+    }
+
+    /// Calls `f` on every parameter with its structured name: `prefix`
+    /// followed by the parameter's local name. Containers override this to
+    /// insert each child's position, so names stay unique when they nest.
+    fn visit_named_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param<T>)) {
+        self.visit_params(&mut |param| f(format!("{prefix}{}", param.name()), param));
     }
 }
 
@@ -101,17 +129,22 @@ impl<T: Float> Sequential<T> {
     }
 
     /// Every parameter with its structured name, `INDEX.NAME` as in
-    /// `0.weight` or `2.bias`, where `INDEX` is the module's position.
+    /// `0.weight` or `2.bias`, where `INDEX` is the module's position; a
+    /// nested `Sequential` adds one `INDEX.` per level, as in `1.0.weight`.
     pub fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         let mut out = Vec::new();
-        for (index, layer) in self.layers.iter().enumerate() {
-            layer.visit_params(&mut |param| out.push((format!("{index}.{}", param.name()), param)));
-        }
+        self.visit_named_params("", &mut |name, param| out.push((name, param)));
         out
     }
 }
 
 impl<T: Float> Module<T> for Sequential<T> {
+    fn visit_named_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param<T>)) {
+        for (index, layer) in self.layers.iter().enumerate() {
+            layer.visit_named_params(&format!("{prefix}{index}."), f);
+        }
+    }
+
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
         self.layers.iter().fold(input, |x, layer| layer.forward(x))
     }
@@ -126,6 +159,18 @@ impl<T: Float> Module<T> for Sequential<T> {
         for layer in &mut self.layers {
             layer.visit_params_mut(f);
         }
+    }
+
+    /// Chains the layers' output shapes. An error names the position and
+    /// description of the first layer that rejects its input.
+    fn output_shape(&self, input: &[usize]) -> Result<Shape, TensorError> {
+        let mut shape = Shape::from_slice(input);
+        for (index, layer) in self.layers.iter().enumerate() {
+            shape = layer
+                .output_shape(&shape)
+                .map_err(|err| crate::summary::at_layer(err, index, &layer.describe()))?;
+        }
+        Ok(shape)
     }
 
     fn describe(&self) -> String {

@@ -4,7 +4,7 @@
 use crate::float::Float;
 use crate::gradients::Gradients;
 use crate::op::Op;
-use crate::ops::{binary, matmul, reduce, unary};
+use crate::ops::{binary, conv, layout, matmul, reduce, softmax, unary};
 use crate::tape::{Node, NodeId, Pool, Tape, TapeInner};
 use crate::tensor::Tensor;
 
@@ -20,8 +20,8 @@ pub(crate) fn run<T: Float>(tape: &Tape<T>, root: NodeId, seed: Option<Tensor<T>
         params,
         ..
     } = &mut *guard;
-    let mut grads: Vec<Option<Tensor<T>>> = Vec::with_capacity(root + 1);
-    grads.resize_with(root + 1, || None);
+    pool.reclaim();
+    let mut grads = pool.slots(root + 1);
     let seed = seed.unwrap_or_else(|| {
         let mut ones = pool.tensor(nodes[root].value.dims());
         ones.data_mut().fill(T::ONE);
@@ -43,7 +43,8 @@ pub(crate) fn run<T: Float>(tape: &Tape<T>, root: NodeId, seed: Option<Tensor<T>
     Gradients {
         tape_id: tape.id(),
         grads,
-        params: params.clone(),
+        params: pool.params(params),
+        returns: pool.returns(),
     }
 }
 
@@ -134,6 +135,42 @@ fn propagate<T: Float>(
                     input_shape,
                     g.data_mut(),
                 );
+                accumulate(grads, pool, *input, g);
+            }
+        }
+        Op::Conv {
+            input,
+            weight,
+            bias,
+            geometry,
+        } => {
+            let (x, w) = (&nodes[*input].value, &nodes[*weight].value);
+            if needs(*input) {
+                let g = conv::backward_input(geometry, w, grad, x.dims(), pool);
+                accumulate(grads, pool, *input, g);
+            }
+            if needs(*weight) {
+                let g = conv::backward_weight(geometry, x, grad, w.dims(), pool);
+                accumulate(grads, pool, *weight, g);
+            }
+            if let Some(bias) = bias.filter(|&b| needs(b)) {
+                let g = conv::backward_bias(geometry, grad, pool);
+                accumulate(grads, pool, bias, g);
+            }
+        }
+        Op::Layout { inputs, op } => {
+            let values: smallvec::SmallVec<[&Tensor<T>; 4]> =
+                inputs.iter().map(|&i| &nodes[i].value).collect();
+            for (position, &input) in inputs.iter().enumerate() {
+                if needs(input) {
+                    let g = layout::backward(op, &values, position, grad, pool);
+                    accumulate(grads, pool, input, g);
+                }
+            }
+        }
+        Op::Softmax { input, axis, log } => {
+            if needs(*input) {
+                let g = softmax::backward(*axis, *log, &node.value, grad, pool);
                 accumulate(grads, pool, *input, g);
             }
         }

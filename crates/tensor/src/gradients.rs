@@ -1,7 +1,10 @@
 //! [`Gradients`]: the result of a backward pass.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::float::Float;
-use crate::tape::{NodeId, ParamId};
+use crate::tape::{NodeId, ParamId, Returns};
 use crate::tensor::Tensor;
 use crate::var::Var;
 
@@ -10,10 +13,33 @@ use crate::var::Var;
 ///
 /// A var that the output does not depend on, or that does not require a
 /// gradient, has none: [`Gradients::get`] returns `None` for it.
+///
+/// When dropped, the gradients hand their buffers back to the tape they
+/// came from, so a training loop that drops them every step reuses the same
+/// memory instead of allocating.
 pub struct Gradients<T: Float> {
     pub(crate) tape_id: u64,
     pub(crate) grads: Vec<Option<Tensor<T>>>,
     pub(crate) params: Vec<(ParamId, NodeId)>,
+    /// The tape's drop-off point for buffers.
+    pub(crate) returns: Rc<RefCell<Returns<T>>>,
+}
+
+impl<T: Float> Drop for Gradients<T> {
+    fn drop(&mut self) {
+        let Ok(mut returns) = self.returns.try_borrow_mut() else {
+            return;
+        };
+        for tensor in self.grads.drain(..).flatten() {
+            returns.buffers.push(tensor.into_vec());
+        }
+        if self.grads.capacity() > returns.slots.capacity() {
+            returns.slots = std::mem::take(&mut self.grads);
+        }
+        if self.params.capacity() > returns.params.capacity() {
+            returns.params = std::mem::take(&mut self.params);
+        }
+    }
 }
 
 impl<T: Float> Gradients<T> {
@@ -71,9 +97,5 @@ impl<T: Float> Gradients<T> {
         self.params
             .iter()
             .map(|&(id, node)| (id, self.grads.get(node).and_then(Option::as_ref)))
-    }
-
-    pub(crate) fn into_tensors(self) -> impl Iterator<Item = Tensor<T>> {
-        self.grads.into_iter().flatten()
     }
 }

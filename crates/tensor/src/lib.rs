@@ -18,13 +18,35 @@
 //! assert_eq!(grads.wrt(b).dims(), &[1]);
 //! ```
 //!
+//! # Ops
+//!
+//! Every op is a method on [`Var`] (concat and stack are associated
+//! functions) and is differentiable; axes may be negative, counting from
+//! the end.
+//!
+//! | Family | Ops |
+//! |---|---|
+//! | Elementwise | `-x`, [`exp`](Var::exp), [`ln`](Var::ln), [`sqrt`](Var::sqrt), [`abs`](Var::abs), [`square`](Var::square), [`recip`](Var::recip), [`powf`](Var::powf), [`add_scalar`](Var::add_scalar), [`mul_scalar`](Var::mul_scalar), [`clamp`](Var::clamp) |
+//! | Activations | [`sigmoid`](Var::sigmoid), [`tanh`](Var::tanh), [`relu`](Var::relu), [`leaky_relu`](Var::leaky_relu), [`softplus`](Var::softplus), [`log_sigmoid`](Var::log_sigmoid), [`softmax`](Var::softmax), [`log_softmax`](Var::log_softmax) |
+//! | Binary, broadcasting | `+`, `-`, `*`, `/` (also with a scalar on either side), [`maximum`](Var::maximum), [`minimum`](Var::minimum) |
+//! | Reductions | [`sum`](Var::sum), [`mean`](Var::mean), [`max`](Var::max), [`var`](Var::var), and per axis [`sum_axes`](Var::sum_axes), [`mean_axes`](Var::mean_axes), [`max_axes`](Var::max_axes), [`var_axes`](Var::var_axes) |
+//! | Linear algebra | [`matmul`](Var::matmul) of 2-D matrices and 3-D batches, [`conv1d`](Var::conv1d), [`conv2d`](Var::conv2d) |
+//! | Shape and layout | [`reshape`](Var::reshape), [`broadcast_to`](Var::broadcast_to), [`transpose`](Var::transpose), [`transpose_axes`](Var::transpose_axes), [`permute`](Var::permute), [`concat`](Var::concat), [`stack`](Var::stack), [`slice`](Var::slice), [`index_select`](Var::index_select) |
+//! | Gradient flow | [`detach`](Var::detach), [`Tape::no_grad`], user ops through [`CustomOp`] and [`Var::apply`] |
+//!
+//! Where an op is not differentiable it picks a derivative, as PyTorch
+//! does: `relu` and `abs` have derivative 0 at 0, `clamp` passes the
+//! gradient at its bounds, and tied maxima (`max`, `maximum`) split the
+//! gradient evenly.
+//!
 //! # Errors and panics
 //!
 //! Calling an op with shapes that cannot work is a programming error: the
 //! op panics with a message naming the op and both shapes, reported at the
 //! caller's line (`#[track_caller]`). Ops whose shapes come from runtime
-//! data (matmul, reshape, broadcast_to, the binary ops) also have `try_`
-//! forms returning [`TensorError`]. Non-finite values can be traced to the
+//! data (matmul, reshape, broadcast_to, the binary ops, concat, stack,
+//! slice, index_select, permute) also have `try_` forms returning
+//! [`TensorError`]. Non-finite values can be traced to the
 //! op that first produced them with [`Tape::set_anomaly_mode`].
 //!
 //! # Verifying gradients
@@ -38,6 +60,7 @@ mod error;
 mod float;
 mod gradcheck;
 mod gradients;
+mod graph;
 mod kernels;
 mod op;
 mod ops;
@@ -53,6 +76,7 @@ pub use crate::gradcheck::{
     gradcheck, gradcheck_with, GradcheckConfig, GradcheckError, GradcheckReport,
 };
 pub use crate::gradients::Gradients;
+pub use crate::ops::conv::{Conv1dConfig, Conv2dConfig};
 pub use crate::shape::{broadcast_shapes, contiguous_strides, normalize_axis, numel, shape, Shape};
 pub use crate::tape::{Anomaly, AnomalyMode, ParamId, Tape};
 pub use crate::tensor::Tensor;

@@ -12,7 +12,9 @@ use smallvec::SmallVec;
 
 use crate::custom::CustomOp;
 use crate::float::Float;
+use crate::kernels::conv::ConvGeometry;
 use crate::ops::binary::BinaryOp;
+use crate::ops::layout::LayoutOp;
 use crate::ops::reduce::ReduceOp;
 use crate::ops::unary::UnaryOp;
 use crate::shape::Shape;
@@ -47,6 +49,26 @@ pub(crate) enum Op<T: Float> {
     Reshape { input: NodeId },
     /// A repeat of the input along broadcast axes.
     BroadcastTo { input: NodeId, input_shape: Shape },
+    /// A 1-D or 2-D convolution with an optional bias, lowered to GEMM.
+    Conv {
+        input: NodeId,
+        weight: NodeId,
+        bias: Option<NodeId>,
+        geometry: ConvGeometry,
+    },
+    /// A layout op (permute, concat, stack, slice, index_select): elements
+    /// moved or copied without changing their values.
+    Layout {
+        inputs: SmallVec<[NodeId; 4]>,
+        op: LayoutOp,
+    },
+    /// Softmax, or log-softmax when `log` is set, along `axis`. Backward
+    /// needs only the output.
+    Softmax {
+        input: NodeId,
+        axis: usize,
+        log: bool,
+    },
     /// A user-defined op.
     Custom {
         inputs: SmallVec<[NodeId; 4]>,
@@ -66,6 +88,10 @@ impl<T: Float> Op<T> {
             Op::Matmul { .. } => "matmul",
             Op::Reshape { .. } => "reshape",
             Op::BroadcastTo { .. } => "broadcast_to",
+            Op::Conv { geometry, .. } => geometry.op,
+            Op::Layout { op, .. } => op.name(),
+            Op::Softmax { log: false, .. } => "softmax",
+            Op::Softmax { log: true, .. } => "log_softmax",
             Op::Custom { op, .. } => op.name(),
         }
     }
@@ -77,11 +103,22 @@ impl<T: Float> Op<T> {
             Op::Unary { input, .. }
             | Op::Reduce { input, .. }
             | Op::Reshape { input }
-            | Op::BroadcastTo { input, .. } => smallvec::smallvec![*input],
+            | Op::BroadcastTo { input, .. }
+            | Op::Softmax { input, .. } => smallvec::smallvec![*input],
             Op::Binary { lhs, rhs, .. } | Op::Matmul { lhs, rhs } => {
                 smallvec::smallvec![*lhs, *rhs]
             }
-            Op::Custom { inputs, .. } => inputs.clone(),
+            Op::Conv {
+                input,
+                weight,
+                bias,
+                ..
+            } => {
+                let mut inputs = smallvec::smallvec![*input, *weight];
+                inputs.extend(*bias);
+                inputs
+            }
+            Op::Layout { inputs, .. } | Op::Custom { inputs, .. } => inputs.clone(),
         }
     }
 }

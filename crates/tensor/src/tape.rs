@@ -4,6 +4,7 @@
 use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::panic::Location;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::float::Float;
@@ -104,14 +105,40 @@ pub(crate) struct TapeInner<T: Float> {
 }
 
 /// Spare element buffers, reused so that steady-state steps do not allocate.
+///
+/// Buffers are grouped by capacity so that [`Pool::take`] finds the
+/// smallest one that fits without scanning every spare buffer.
 pub(crate) struct Pool<T: Float> {
-    buffers: Vec<Vec<T>>,
+    /// `(capacity, buffers of exactly that capacity)`, ascending by capacity.
+    buckets: Vec<(usize, Vec<Vec<T>>)>,
+    /// An emptied gradient list of an earlier backward pass, for the next.
+    slots: Vec<Option<Tensor<T>>>,
+    /// An emptied parameter list of an earlier backward pass, for the next.
+    params: Vec<(ParamId, NodeId)>,
+    /// Where dropped [`Gradients`](crate::Gradients) leave their buffers.
+    returns: Rc<RefCell<Returns<T>>>,
+}
+
+/// Buffers that [`Gradients`](crate::Gradients) hand back when dropped. The
+/// pool moves them into its own store at the next backward pass or clear;
+/// until then they are only kept, never read.
+pub(crate) struct Returns<T: Float> {
+    pub(crate) buffers: Vec<Vec<T>>,
+    pub(crate) slots: Vec<Option<Tensor<T>>>,
+    pub(crate) params: Vec<(ParamId, NodeId)>,
 }
 
 impl<T: Float> Pool<T> {
     pub(crate) fn new() -> Self {
         Pool {
-            buffers: Vec::new(),
+            buckets: Vec::new(),
+            slots: Vec::new(),
+            params: Vec::new(),
+            returns: Rc::new(RefCell::new(Returns {
+                buffers: Vec::new(),
+                slots: Vec::new(),
+                params: Vec::new(),
+            })),
         }
     }
 
@@ -119,20 +146,11 @@ impl<T: Float> Pool<T> {
     /// earlier use); the caller overwrites every element.
     pub(crate) fn take(&mut self, len: usize) -> Vec<T> {
         // The smallest buffer that fits, so large buffers stay for large ops.
-        let mut best: Option<usize> = None;
-        for (index, buffer) in self.buffers.iter().enumerate() {
-            let capacity = buffer.capacity();
-            if capacity >= len && best.is_none_or(|b| capacity < self.buffers[b].capacity()) {
-                best = Some(index);
-                if capacity == len {
-                    break;
-                }
-            }
-        }
-        let mut buffer = match best {
-            Some(index) => self.buffers.swap_remove(index),
-            None => Vec::with_capacity(len),
-        };
+        let first = self.buckets.partition_point(|(capacity, _)| *capacity < len);
+        let spare = self.buckets[first..]
+            .iter_mut()
+            .find_map(|(_, buffers)| buffers.pop());
+        let mut buffer = spare.unwrap_or_else(|| Vec::with_capacity(len));
         buffer.resize(len, T::ZERO);
         buffer.truncate(len);
         buffer
@@ -146,9 +164,60 @@ impl<T: Float> Pool<T> {
 
     /// Returns a buffer for later reuse.
     pub(crate) fn give(&mut self, buffer: Vec<T>) {
-        if buffer.capacity() > 0 {
-            self.buffers.push(buffer);
+        let capacity = buffer.capacity();
+        if capacity == 0 {
+            return;
         }
+        match self
+            .buckets
+            .binary_search_by_key(&capacity, |(size, _)| *size)
+        {
+            Ok(index) => self.buckets[index].1.push(buffer),
+            Err(index) => self.buckets.insert(index, (capacity, vec![buffer])),
+        }
+    }
+
+    /// The shared place where dropped gradients return their buffers.
+    pub(crate) fn returns(&self) -> Rc<RefCell<Returns<T>>> {
+        Rc::clone(&self.returns)
+    }
+
+    /// Moves the buffers that dropped gradients returned into the pool.
+    pub(crate) fn reclaim(&mut self) {
+        let returns = Rc::clone(&self.returns);
+        let Ok(mut returns) = returns.try_borrow_mut() else {
+            return;
+        };
+        let mut buffers = std::mem::take(&mut returns.buffers);
+        for buffer in buffers.drain(..) {
+            self.give(buffer);
+        }
+        // Hand the emptied list back, so the next drop does not allocate one.
+        returns.buffers = buffers;
+        if returns.slots.capacity() > self.slots.capacity() {
+            std::mem::swap(&mut returns.slots, &mut self.slots);
+        }
+        if returns.params.capacity() > self.params.capacity() {
+            std::mem::swap(&mut returns.params, &mut self.params);
+        }
+    }
+
+    /// An empty gradient list with `len` slots, reusing an earlier one.
+    pub(crate) fn slots(&mut self, len: usize) -> Vec<Option<Tensor<T>>> {
+        let mut slots = std::mem::take(&mut self.slots);
+        for tensor in slots.drain(..).flatten() {
+            self.give(tensor.into_vec());
+        }
+        slots.resize_with(len, || None);
+        slots
+    }
+
+    /// A copy of `params`, reusing an earlier list.
+    pub(crate) fn params(&mut self, params: &[(ParamId, NodeId)]) -> Vec<(ParamId, NodeId)> {
+        let mut list = std::mem::take(&mut self.params);
+        list.clear();
+        list.extend_from_slice(params);
+        list
     }
 }
 
@@ -329,16 +398,21 @@ impl<T: Float> Tape<T> {
         for node in inner.nodes.drain(..) {
             inner.pool.give(node.value.into_vec());
         }
+        inner.pool.reclaim();
         inner.params.clear();
         inner.anomaly = None;
     }
 
     /// Returns the buffers of a [`Gradients`](crate::Gradients) to this
     /// tape's pool, so that the next backward pass reuses them.
+    ///
+    /// Dropping the gradients has the same effect, because they hand their
+    /// buffers back to the tape they came from when dropped; this method
+    /// only makes the hand-back explicit.
     pub fn recycle(&self, grads: crate::Gradients<T>) {
-        let mut inner = self.inner.borrow_mut();
-        for tensor in grads.into_tensors() {
-            inner.pool.give(tensor.into_vec());
+        drop(grads);
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.pool.reclaim();
         }
     }
 

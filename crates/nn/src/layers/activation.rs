@@ -1,6 +1,6 @@
 //! Activation functions as modules.
 
-use tensor::{Float, Var};
+use tensor::{Float, Shape, TensorError, Var};
 
 use crate::module::Module;
 use crate::param::Param;
@@ -58,6 +58,11 @@ impl<T: Float> Module<T> for Activation {
     fn visit_params<'a>(&'a self, _f: &mut dyn FnMut(&'a Param<T>)) {}
 
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut Param<T>)) {}
+
+    /// The input shape: activations apply elementwise.
+    fn output_shape(&self, input: &[usize]) -> Result<Shape, TensorError> {
+        Ok(Shape::from_slice(input))
+    }
 
     fn describe(&self) -> String {
         match self {

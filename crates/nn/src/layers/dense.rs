@@ -1,7 +1,7 @@
 //! The fully connected layer.
 
 use rand::Rng;
-use tensor::{Float, Tensor, Var};
+use tensor::{Float, Shape, Tensor, TensorError, Var};
 
 use crate::init::Init;
 use crate::module::Module;
@@ -90,5 +90,28 @@ impl<T: Float> Module<T> for Dense<T> {
 
     fn describe(&self) -> String {
         format!("Dense({} -> {})", self.inputs(), self.outputs())
+    }
+
+    /// `[batch, out]` for an input `[batch, in]`, and `[batch, rows, out]`
+    /// for `[batch, rows, in]`, as `matmul` allows.
+    fn output_shape(&self, input: &[usize]) -> Result<Shape, TensorError> {
+        let (inputs, outputs) = (self.inputs(), self.outputs());
+        match input {
+            [.., last] if (2..=3).contains(&input.len()) && *last == inputs => {
+                let mut output = Shape::from_slice(input);
+                output[input.len() - 1] = outputs;
+                Ok(output)
+            }
+            _ => Err(TensorError::shape_mismatch(
+                "Dense",
+                input,
+                self.weight.value().dims(),
+                format!(
+                    "do not fit: a weight [{inputs}, {outputs}] takes an input [batch, {inputs}] \
+                     or [batch, rows, {inputs}], so give the input {inputs} features in its \
+                     last dimension"
+                ),
+            )),
+        }
     }
 }

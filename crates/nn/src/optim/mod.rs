@@ -1,10 +1,20 @@
 //! Optimizers behind one trait, with state keyed by [`ParamId`](tensor::ParamId).
 
+mod adagrad;
+mod adam;
+mod nesterov;
+mod rmsprop;
 mod sgd;
 
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig};
+pub use nesterov::Nesterov;
+pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Momentum, Sgd};
 
-use tensor::{Float, Gradients, Tensor};
+use std::collections::HashMap;
+
+use tensor::{Float, Gradients, ParamId, Tensor};
 
 use crate::module::Module;
 use crate::param::Param;
@@ -32,4 +42,47 @@ pub trait Optimizer<T: Float> {
             }
         });
     }
+}
+
+/// Panics unless `grad` has the shape of `param`'s value.
+#[track_caller]
+pub(crate) fn check_grad<T: Float>(optimizer: &str, param: &Param<T>, grad: &Tensor<T>) {
+    if grad.dims() != param.value().dims() {
+        panic!(
+            "{optimizer}::update: the gradient's shape {:?} differs from the shape {:?} of \
+             parameter `{}`; pass the gradient computed for this parameter",
+            grad.dims(),
+            param.value().dims(),
+            param.name()
+        );
+    }
+}
+
+/// The state tensor of `param` in `states`, created as zeros of the
+/// parameter's shape on first use.
+///
+/// # Panics
+///
+/// When the stored state has another shape, which happens only if the
+/// parameter's value was replaced by a tensor of a different shape after
+/// the optimizer first updated it.
+#[track_caller]
+pub(crate) fn state_for<'s, T: Float>(
+    states: &'s mut HashMap<ParamId, Tensor<T>>,
+    param: &Param<T>,
+) -> &'s mut Tensor<T> {
+    let dims = param.value().dims();
+    let state = states
+        .entry(param.id())
+        .or_insert_with(|| Tensor::zeros(dims));
+    if state.dims() != dims {
+        panic!(
+            "optimizer state of parameter `{}` has shape {:?} but the parameter now has \
+             shape {:?}; use a new optimizer after changing a parameter's shape",
+            param.name(),
+            state.dims(),
+            dims
+        );
+    }
+    state
 }

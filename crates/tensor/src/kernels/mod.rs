@@ -2,5 +2,7 @@
 //! broadcasting elementwise maps, reductions and matrix products.
 
 pub(crate) mod broadcast;
+pub(crate) mod conv;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
+pub(crate) mod small_gemm;

@@ -160,16 +160,32 @@ impl<'t, T: Float> Var<'t, T> {
             let (a, b) = (&inner.nodes[self.id()], &inner.nodes[rhs.id()]);
             let out_dims = broadcast_shapes(op.name(), a.value.dims(), b.value.dims())?;
             let mut out = inner.pool.tensor(&out_dims);
-            binary_into(
-                a.value.data(),
-                a.value.dims(),
-                b.value.data(),
-                b.value.dims(),
-                &out_dims,
-                out.data_mut(),
-                |x, y| op.apply(x, y),
-            );
-            (out, a.requires_grad || b.requires_grad)
+            // One loop per common op, each with its own closure type, so
+            // that `apply`'s `match` folds away instead of branching on
+            // every element.
+            let (a, b) = (&a.value, &b.value);
+            macro_rules! run {
+                ($op:expr) => {
+                    binary_into(
+                        a.data(),
+                        a.dims(),
+                        b.data(),
+                        b.dims(),
+                        &out_dims,
+                        out.data_mut(),
+                        |x, y| $op.apply(x, y),
+                    )
+                };
+            }
+            match op {
+                BinaryOp::Add => run!(BinaryOp::Add),
+                BinaryOp::Sub => run!(BinaryOp::Sub),
+                BinaryOp::Mul => run!(BinaryOp::Mul),
+                other => run!(other),
+            }
+            let requires_grad = inner.nodes[self.id()].requires_grad
+                || inner.nodes[rhs.id()].requires_grad;
+            (out, requires_grad)
         };
         Ok(self.record(
             Op::Binary {

@@ -3,7 +3,10 @@
 //! rules side by side.
 
 pub(crate) mod binary;
+pub(crate) mod conv;
+pub(crate) mod layout;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
 pub(crate) mod shape;
+pub(crate) mod softmax;
 pub(crate) mod unary;

@@ -6,6 +6,37 @@ use crate::tape::Pool;
 use crate::tensor::Tensor;
 use crate::var::Var;
 
+/// Expands `body` once per common activation with `op` bound to that
+/// variant as a constant, so that the `match` inside
+/// [`UnaryOp::forward`] and [`UnaryOp::backward`] folds away and each
+/// activation gets its own loop instead of a branch per element.
+macro_rules! specialize {
+    ($op:expr, |$bound:ident| $body:block) => {
+        match $op {
+            UnaryOp::Sigmoid => {
+                let $bound = UnaryOp::Sigmoid;
+                $body
+            }
+            UnaryOp::Tanh => {
+                let $bound = UnaryOp::Tanh;
+                $body
+            }
+            UnaryOp::Relu => {
+                let $bound = UnaryOp::Relu;
+                $body
+            }
+            UnaryOp::Square => {
+                let $bound = UnaryOp::Square;
+                $body
+            }
+            other => {
+                let $bound = other;
+                $body
+            }
+        }
+    };
+}
+
 /// An elementwise function of one input, with its constants.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum UnaryOp<T: Float> {
@@ -52,7 +83,7 @@ impl<T: Float> UnaryOp<T> {
     }
 
     /// The function's value at `x`.
-    #[inline]
+    #[inline(always)]
     fn forward(self, x: T) -> T {
         match self {
             UnaryOp::Neg => -x,
@@ -90,7 +121,7 @@ impl<T: Float> UnaryOp<T> {
 
     /// The upstream gradient `g` times the derivative at input `x`, whose
     /// output was `y`.
-    #[inline]
+    #[inline(always)]
     fn backward(self, x: T, y: T, g: T) -> T {
         let two = T::ONE + T::ONE;
         match self {
@@ -183,10 +214,12 @@ pub(crate) fn backward<T: Float>(
     pool: &mut Pool<T>,
 ) -> Tensor<T> {
     let mut out = pool.tensor(input.dims());
-    let slots = out.data_mut().iter_mut();
-    for (((o, &x), &y), &g) in slots.zip(input.data()).zip(output.data()).zip(grad.data()) {
-        *o = op.backward(x, y, g);
-    }
+    specialize!(op, |op| {
+        let slots = out.data_mut().iter_mut();
+        for (((o, &x), &y), &g) in slots.zip(input.data()).zip(output.data()).zip(grad.data()) {
+            *o = op.backward(x, y, g);
+        }
+    });
     out
 }
 
@@ -198,9 +231,11 @@ impl<'t, T: Float> Var<'t, T> {
             let inner = &mut *guard;
             let input = &inner.nodes[self.id()];
             let mut out = inner.pool.tensor(input.value.dims());
-            for (o, &x) in out.data_mut().iter_mut().zip(input.value.data()) {
-                *o = op.forward(x);
-            }
+            specialize!(op, |op| {
+                for (o, &x) in out.data_mut().iter_mut().zip(input.value.data()) {
+                    *o = op.forward(x);
+                }
+            });
             (out, input.requires_grad)
         };
         self.record(

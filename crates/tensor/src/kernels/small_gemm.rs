@@ -1,0 +1,324 @@
+//! Matrix products too small for the packed GEMM, by plain loops.
+//!
+//! Each output element sums its products in a fixed order that does not
+//! depend on the CPU, so results are reproducible; the order differs from
+//! the packed GEMM's, so the two agree only to rounding. On x86-64 CPUs
+//! with AVX2 the same loops are compiled a second time for 256-bit vectors
+//! and chosen at run time; both builds compute identical results, because
+//! neither fuses a multiply with an add.
+
+use std::mem::MaybeUninit;
+
+use crate::float::Float;
+use crate::kernels::matmul::Layout;
+
+/// The largest `b`, in elements, that is copied into contiguous rows on the
+/// stack when its rows are strided (8 KiB of `f64`).
+const SCRATCH: usize = 1024;
+
+/// `out = a b + beta out` for an `m x k` matrix `a`, a `k x n` matrix `b`
+/// and a contiguous row-major `m x n` matrix `out`, where every dimension
+/// is at least 1.
+///
+/// # Panics
+///
+/// When an operand is too short for its layout (an engine bug).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn small_gemm<T: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[T],
+    a_layout: Layout,
+    b: &[T],
+    b_layout: Layout,
+    beta: T,
+    out: &mut [T],
+) {
+    let a_strides = (a_layout.row_stride as usize, a_layout.col_stride as usize);
+    let b_strides = (b_layout.row_stride as usize, b_layout.col_stride as usize);
+    // The last element each operand is read at; every other read is below.
+    let a_last = (m - 1) * a_strides.0 + (k - 1) * a_strides.1;
+    let b_last = (k - 1) * b_strides.0 + (n - 1) * b_strides.1;
+    assert!(
+        a_last < a.len() && b_last < b.len() && m * n <= out.len(),
+        "engine bug: small_gemm operands too short for their layouts"
+    );
+    let operands = Operands {
+        m,
+        k,
+        n,
+        a: a.as_ptr(),
+        a_strides,
+        b: b.as_ptr(),
+        b_strides,
+        beta,
+        out: out.as_mut_ptr(),
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, and the assert above bounds every
+        // read for the strides given.
+        unsafe { run_avx2(operands) };
+        return;
+    }
+    // SAFETY: the assert above bounds every read for the strides given.
+    unsafe { run(operands) };
+}
+
+/// The arguments of [`small_gemm`] as raw parts, checked by it.
+#[derive(Clone, Copy)]
+struct Operands<T> {
+    m: usize,
+    k: usize,
+    n: usize,
+    a: *const T,
+    /// Row and column strides of `a`.
+    a_strides: (usize, usize),
+    b: *const T,
+    b_strides: (usize, usize),
+    beta: T,
+    out: *mut T,
+}
+
+/// [`run`] compiled for AVX2.
+///
+/// # Safety
+///
+/// The CPU supports AVX2, and the operands satisfy [`run`]'s contract.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_avx2<T: Float>(operands: Operands<T>) {
+    // SAFETY: forwarded from the caller.
+    unsafe { run(operands) }
+}
+
+/// Picks the loop order whose innermost loop runs over the longest
+/// contiguous stretch of memory: rows of `b` (`out_i += a_ip b_p`), dot
+/// products of a row of `a` with a column of `b`, or, for a single output
+/// column, columns of `a` (the same as rows of `b` for `out^T = b^T a^T`).
+///
+/// # Safety
+///
+/// Every element that the strides address for the given dimensions is in
+/// bounds, and `out` holds `m * n` elements that alias neither input.
+#[inline(always)]
+unsafe fn run<T: Float>(operands: Operands<T>) {
+    let Operands {
+        m,
+        k,
+        n,
+        a,
+        a_strides: (a_rows, a_cols),
+        b,
+        b_strides: (b_rows, b_cols),
+        beta,
+        out,
+    } = operands;
+    // The vector length of each loop order, 0 where the layout rules it out.
+    let along_b_rows = if b_cols == 1 || n == 1 { n } else { 0 };
+    let along_dot = if (a_cols == 1 && b_rows == 1) || k == 1 {
+        k
+    } else {
+        0
+    };
+    let along_a_columns = if n == 1 && (a_rows == 1 || m == 1) {
+        m
+    } else {
+        0
+    };
+    let longest = along_b_rows.max(along_dot).max(along_a_columns);
+    // SAFETY (all branches): the caller bounds every addressed element.
+    unsafe {
+        if longest == 0 {
+            strided(operands);
+        } else if longest == along_b_rows {
+            rows_of_b(m, k, n, a, (a_rows, a_cols), b, b_rows, beta, out);
+        } else if longest == along_dot && n >= 4 && k * n <= SCRATCH {
+            // Many dot products: copying b into contiguous rows first lets
+            // the faster row loop run, and the copy costs only k n moves.
+            let mut scratch = [MaybeUninit::<T>::uninit(); SCRATCH];
+            for p in 0..k {
+                for j in 0..n {
+                    scratch[p * n + j].write(*b.add(p * b_rows + j * b_cols));
+                }
+            }
+            let rows = scratch.as_ptr().cast::<T>();
+            rows_of_b(m, k, n, a, (a_rows, a_cols), rows, n, beta, out);
+        } else if longest == along_dot {
+            for i in 0..m {
+                for j in 0..n {
+                    let sum = dot(k, a.add(i * a_rows), b.add(j * b_cols));
+                    let slot = out.add(i * n + j);
+                    *slot = combine(sum, beta, *slot);
+                }
+            }
+        } else {
+            // A single output column: out^T (1 x m) = b^T (1 x k) a^T (k x m),
+            // and the rows of a^T are the contiguous columns of a.
+            rows_of_b(1, k, m, b, (0, b_rows), a, a_cols, beta, out);
+        }
+    }
+}
+
+/// The fallback for layouts with no contiguous direction.
+///
+/// # Safety
+///
+/// As [`run`].
+#[inline(always)]
+unsafe fn strided<T: Float>(operands: Operands<T>) {
+    let Operands {
+        m,
+        k,
+        n,
+        a,
+        a_strides: (a_rows, a_cols),
+        b,
+        b_strides: (b_rows, b_cols),
+        beta,
+        out,
+    } = operands;
+    for i in 0..m {
+        for j in 0..n {
+            let mut sum = T::ZERO;
+            for p in 0..k {
+                // SAFETY: in bounds by the caller's contract.
+                sum += unsafe { *a.add(i * a_rows + p * a_cols) * *b.add(p * b_rows + j * b_cols) };
+            }
+            // SAFETY: `out` holds `m * n` elements.
+            unsafe {
+                let slot = out.add(i * n + j);
+                *slot = combine(sum, beta, *slot);
+            }
+        }
+    }
+}
+
+/// `out = a b + beta out` where the rows of `b` (stride `b_rows`) are
+/// contiguous: each output row accumulates `a_ip` times row `p` of `b`,
+/// in blocks of columns kept in registers for the whole sum over `p`.
+///
+/// # Safety
+///
+/// As [`run`], with `b`'s column stride 1.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn rows_of_b<T: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: *const T,
+    (a_rows, a_cols): (usize, usize),
+    b: *const T,
+    b_rows: usize,
+    beta: T,
+    out: *mut T,
+) {
+    for i in 0..m {
+        let a_row = a.wrapping_add(i * a_rows);
+        let out_row = out.wrapping_add(i * n);
+        let rows = BlockRows {
+            k,
+            a_row,
+            a_cols,
+            b,
+            b_rows,
+            beta,
+            out_row,
+        };
+        // SAFETY (each call): forwarded from the caller; each call starts
+        // where the previous one stopped and stays below `n`.
+        unsafe {
+            let mut j = rows.blocks::<8>(0, n);
+            j = rows.blocks::<4>(j, n);
+            j = rows.blocks::<2>(j, n);
+            rows.blocks::<1>(j, n);
+        }
+    }
+}
+
+/// One output row of [`rows_of_b`] and what it reads.
+#[derive(Clone, Copy)]
+struct BlockRows<T> {
+    k: usize,
+    a_row: *const T,
+    a_cols: usize,
+    b: *const T,
+    b_rows: usize,
+    beta: T,
+    out_row: *mut T,
+}
+
+impl<T: Float> BlockRows<T> {
+    /// Computes the output columns from `j` on in blocks of `W` while a
+    /// whole block fits below `n`, and returns the first column left.
+    ///
+    /// # Safety
+    ///
+    /// As [`rows_of_b`].
+    #[inline(always)]
+    unsafe fn blocks<const W: usize>(self, mut j: usize, n: usize) -> usize {
+        while j + W <= n {
+            let mut sums = [T::ZERO; W];
+            let (mut a_p, mut b_p) = (self.a_row, self.b.wrapping_add(j));
+            for _ in 0..self.k {
+                // SAFETY: `a_p` and `b_p .. b_p + W` address elements of row
+                // `p` of the operands, in bounds by the caller's contract.
+                unsafe {
+                    let a_ip = *a_p;
+                    for (lane, sum) in sums.iter_mut().enumerate() {
+                        *sum += a_ip * *b_p.add(lane);
+                    }
+                }
+                a_p = a_p.wrapping_add(self.a_cols);
+                b_p = b_p.wrapping_add(self.b_rows);
+            }
+            for (lane, sum) in sums.into_iter().enumerate() {
+                // SAFETY: `j + lane < n`, inside the output row.
+                unsafe {
+                    let slot = self.out_row.add(j + lane);
+                    *slot = combine(sum, self.beta, *slot);
+                }
+            }
+            j += W;
+        }
+        j
+    }
+}
+
+/// The dot product of `k` contiguous elements from `x` and from `y`, with
+/// four partial sums so that the compiler can vectorise it.
+///
+/// # Safety
+///
+/// `x` and `y` each address `k` readable elements.
+#[inline(always)]
+unsafe fn dot<T: Float>(k: usize, x: *const T, y: *const T) -> T {
+    // SAFETY: the caller guarantees `k` elements behind each pointer.
+    let (x, y) = unsafe { (std::slice::from_raw_parts(x, k), std::slice::from_raw_parts(y, k)) };
+    let mut partial = [T::ZERO; 4];
+    let (x_chunks, y_chunks) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (x_rest, y_rest) = (x_chunks.remainder(), y_chunks.remainder());
+    for (xc, yc) in x_chunks.zip(y_chunks) {
+        for lane in 0..4 {
+            partial[lane] += xc[lane] * yc[lane];
+        }
+    }
+    let mut sum = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+    for (&xv, &yv) in x_rest.iter().zip(y_rest) {
+        sum += xv * yv;
+    }
+    sum
+}
+
+/// `sum + beta old`, where `beta = 0` ignores `old` entirely, so stale
+/// values (even NaN) in a reused buffer never leak into the result.
+#[inline(always)]
+fn combine<T: Float>(sum: T, beta: T, old: T) -> T {
+    if beta == T::ZERO {
+        sum
+    } else {
+        sum + beta * old
+    }
+}
