@@ -31,6 +31,8 @@
 //! assert!(losses[199] < losses[0]);
 //! ```
 
+#![deny(missing_docs)]
+
 mod init;
 mod layers;
 mod loss;

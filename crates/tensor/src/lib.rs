@@ -54,6 +54,8 @@
 //! [`gradcheck`] compares the tape's gradients with central finite
 //! differences in `f64` and reports the worst element when they differ.
 
+#![deny(missing_docs)]
+
 mod backward;
 mod custom;
 mod error;
