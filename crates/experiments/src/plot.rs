@@ -43,7 +43,7 @@ const CLASS_1: RGBColor = RGBColor(31, 119, 180);
 /// Colour of a point whose model output is NaN or infinite.
 const NO_CLASS: RGBColor = RGBColor(150, 150, 150);
 
-/// Model outputs at or above this value are predicted as class 1.
+/// Model outputs above this value are predicted as class 1.
 const THRESHOLD: f64 = 0.5;
 
 /// An error from drawing a figure.
@@ -160,9 +160,10 @@ fn check_lengths(
     }
 }
 
-/// Returns the colour of a class label (`0.0` or `1.0`).
+/// Returns the colour of a class label (`0.0` or `1.0`), or of the class of a model output:
+/// above 0.5 is class 1, as in the runner's accuracy count.
 fn class_colour(label: f64) -> RGBColor {
-    if label >= THRESHOLD {
+    if label > THRESHOLD {
         CLASS_1
     } else {
         CLASS_0

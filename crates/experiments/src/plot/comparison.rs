@@ -25,7 +25,7 @@ const RING_RADIUS: i32 = 10;
 /// Draws two scatter plots side by side, "Ground truth" coloured by `truth` and
 /// "Predict result" coloured by the class of `predicted`, as a 1000x480 PNG at `path`.
 ///
-/// `predicted` contains the raw model outputs (sigmoid values); an output of 0.5 or more is
+/// `predicted` contains the raw model outputs (sigmoid values); an output above 0.5 is
 /// class 1. Class 0 is red and class 1 is blue, and a NaN or infinite output is drawn grey.
 /// In "Predict result" a black ring marks each point whose predicted class differs from
 /// `truth`. A key below the panels states the colours and how many predictions are correct.
@@ -210,7 +210,7 @@ fn draw_key(area: &DrawingArea<BitMapBackend, Shift>, figure: &Figure) -> DrawRe
 
     let correct = figure.wrong.iter().filter(|&&wrong| !wrong).count();
     let summary = format!(
-        "class 1 when output \u{2265} {THRESHOLD}, {correct} of {} correct",
+        "class 1 when output > {THRESHOLD}, {correct} of {} correct",
         figure.points.len()
     );
     area.draw(&Text::new(summary, (x, y), style))?;

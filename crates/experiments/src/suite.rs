@@ -1,0 +1,208 @@
+//! Runs a list of [`RunSpec`]s, each over one or more seeds, and summarises the seeds.
+
+use serde::Serialize;
+
+use crate::catalogue::RunSpec;
+use crate::data::Dataset;
+use crate::model::validate;
+use crate::runner::{train, RunData, RunResult, TrainOptions};
+
+/// Mean and sample standard deviation of a quantity over seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MeanStd {
+    /// The arithmetic mean.
+    pub mean: f64,
+    /// The sample standard deviation (divisor `n - 1`); 0 for a single value.
+    pub std: f64,
+    /// How many values the two numbers summarise.
+    pub count: usize,
+}
+
+impl MeanStd {
+    /// Summarises `values`; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<MeanStd> {
+        if values.is_empty() {
+            return None;
+        }
+        let count = values.len();
+        let mean = values.iter().sum::<f64>() / count as f64;
+        let std = if count < 2 {
+            0.0
+        } else {
+            let squares: f64 = values.iter().map(|value| (value - mean).powi(2)).sum();
+            (squares / (count - 1) as f64).sqrt()
+        };
+        Some(MeanStd { mean, std, count })
+    }
+}
+
+/// Statistics of one run over its seeds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeedStats {
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Seeds whose loss became non-finite.
+    pub diverged: usize,
+    /// Final loss over the seeds that did not diverge; `None` if all diverged.
+    pub final_loss: Option<MeanStd>,
+    /// Training accuracy over all seeds (a diverged seed counts with its own accuracy).
+    pub accuracy: MeanStd,
+    /// Test accuracy over all seeds, when the data has a test set.
+    pub test_accuracy: Option<MeanStd>,
+    /// Seeds that classified every training point correctly.
+    pub perfect: usize,
+}
+
+impl SeedStats {
+    /// Summarises the results of one run over several seeds.
+    ///
+    /// # Panics
+    ///
+    /// When `results` is empty.
+    pub fn of(results: &[RunResult]) -> SeedStats {
+        assert!(
+            !results.is_empty(),
+            "SeedStats::of needs at least one result; run at least one seed"
+        );
+        let finite_losses: Vec<f64> = results
+            .iter()
+            .filter(|result| result.divergence.is_none())
+            .map(|result| result.final_loss)
+            .collect();
+        let accuracies: Vec<f64> = results.iter().map(|result| result.accuracy).collect();
+        let test_accuracies: Vec<f64> = results.iter().filter_map(|r| r.test_accuracy).collect();
+        SeedStats {
+            seeds: results.iter().map(|result| result.seed).collect(),
+            diverged: results.len() - finite_losses.len(),
+            final_loss: MeanStd::of(&finite_losses),
+            accuracy: MeanStd::of(&accuracies).expect("results is not empty"),
+            test_accuracy: MeanStd::of(&test_accuracies),
+            perfect: results.iter().filter(|r| r.accuracy == 1.0).count(),
+        }
+    }
+}
+
+/// One run of the suite: its spec, one result per seed and their statistics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunRecord {
+    /// The spec, with the first seed.
+    pub spec: RunSpec,
+    /// One result per seed, in seed order. The first is the one shown in figures and
+    /// printed listings.
+    pub results: Vec<RunResult>,
+    /// Statistics over the seeds.
+    pub stats: SeedStats,
+}
+
+impl RunRecord {
+    /// Returns the result of the first seed.
+    pub fn first(&self) -> &RunResult {
+        &self.results[0]
+    }
+}
+
+/// How a suite is run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuiteOptions {
+    /// Seeds per run: the spec's seed, seed + 1, ... Must be at least 1.
+    pub seeds: usize,
+    /// Seeds per run of the `base` sweep when that is more than `seeds`, so the report can
+    /// give the spread of the baseline's outcome even when other runs use one seed.
+    pub base_seeds: usize,
+    /// Trains every run on this data set instead of the spec's own, without a test set.
+    pub data: Option<Dataset>,
+}
+
+impl SuiteOptions {
+    /// Returns the number of seeds `spec` runs with.
+    pub fn seeds_for(&self, spec: &RunSpec) -> usize {
+        if spec.sweep == "base" {
+            self.seeds.max(self.base_seeds)
+        } else {
+            self.seeds
+        }
+    }
+}
+
+impl Default for SuiteOptions {
+    fn default() -> Self {
+        SuiteOptions {
+            seeds: 1,
+            base_seeds: 1,
+            data: None,
+        }
+    }
+}
+
+/// Trains every spec over its seeds (see [`SuiteOptions::seeds_for`]), in order, and returns one record per spec.
+///
+/// `wants_grid` selects the specs whose first seed also computes the decision-boundary grid.
+/// `on_result` is called after each training run, for progress output. A run whose loss
+/// becomes non-finite is recorded with its divergence and the suite goes on.
+///
+/// # Errors
+///
+/// Returns the message of [`validate`] for the first invalid spec, before any training, and
+/// an error when `options.seeds` is 0.
+pub fn run_suite(
+    specs: &[RunSpec],
+    options: &SuiteOptions,
+    wants_grid: &dyn Fn(&RunSpec) -> bool,
+    on_result: &mut dyn FnMut(&RunSpec, &RunResult),
+) -> Result<Vec<RunRecord>, String> {
+    if options.seeds == 0 {
+        return Err("0 seeds run nothing, so give at least 1 seed".to_string());
+    }
+    for spec in specs {
+        validate(spec)?;
+    }
+    let mut records = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let seeds = options.seeds_for(spec);
+        let mut results = Vec::with_capacity(seeds);
+        for offset in 0..seeds as u64 {
+            let seeded = spec.with_seed(spec.seed.wrapping_add(offset));
+            let data = match &options.data {
+                Some(dataset) => RunData {
+                    train: dataset.clone(),
+                    test: None,
+                },
+                None => RunData::for_spec(&seeded),
+            };
+            let train_options = TrainOptions {
+                grid: offset == 0 && wants_grid(spec),
+            };
+            let result = train(&seeded, &data, train_options)?;
+            on_result(&seeded, &result);
+            results.push(result);
+        }
+        records.push(RunRecord {
+            spec: spec.clone(),
+            stats: SeedStats::of(&results),
+            results,
+        });
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_std_of_known_values() {
+        let stats = MeanStd::of(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(stats.mean, 2.5);
+        // Sum of squared deviations 5, divided by n - 1 = 3.
+        assert!((stats.std - (5.0_f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(stats.count, 4);
+    }
+
+    #[test]
+    fn mean_std_single_and_empty() {
+        assert_eq!(MeanStd::of(&[]), None);
+        let single = MeanStd::of(&[0.25]).unwrap();
+        assert_eq!(single.mean, 0.25);
+        assert_eq!(single.std, 0.0);
+    }
+}
