@@ -15,6 +15,8 @@ const LOG_FLOOR: f64 = 1e-12;
 /// Series longer than twice this many epochs are reduced to this many buckets before
 /// drawing. Each bucket keeps its minimum and maximum, so spikes stay visible.
 const MAX_BUCKETS: usize = 1000;
+/// Half the width of the cross that marks a diverged series' last finite loss, in pixels.
+const CROSS_SIZE: i32 = 7;
 /// Line colours, in series order, repeated past the tenth series.
 const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -44,10 +46,14 @@ pub struct Series {
 ///
 /// The x axis is labelled "epoch" and runs from 1 to the longest series; the y axis is
 /// labelled `y_label`. When a series contains a NaN or infinite loss, only the epochs
-/// before the first one are drawn and its legend label gains
-/// `" (diverged at epoch N)"`, where `N` is the epoch of that first non-finite loss. Losses
-/// at or below zero are drawn at 1e-12. Series longer than 2,000 epochs are reduced to the
-/// minimum and maximum of 1,000 buckets of epochs, which keeps spikes and is faster to draw.
+/// before the first one are drawn and a cross in the series colour marks its last finite
+/// loss. Its legend label gains `" (diverged at epoch N)"`, where `N` is the epoch of that
+/// first non-finite loss. When any series diverged, the y axis ends at the largest loss of
+/// the series that did not diverge, or at 10 times the largest first-epoch loss when every
+/// series diverged, rounded up to a power of ten. Diverged losses above that top are drawn
+/// along the top edge, and the legend gains a note that names the top. Losses at or below zero are drawn
+/// at 1e-12. Series longer than 2,000 epochs are reduced to the minimum and maximum of
+/// 1,000 buckets of epochs, which keeps spikes and is faster to draw.
 ///
 /// # Errors
 ///
@@ -77,6 +83,8 @@ pub fn learning_curves(
 struct Curve {
     legend: String,
     points: Vec<(f64, f64)>,
+    /// Whether the series contains a NaN or infinite loss, so `points` stops before it.
+    diverged: bool,
 }
 
 impl Curve {
@@ -86,7 +94,8 @@ impl Curve {
             .iter()
             .position(|loss| !loss.is_finite())
             .unwrap_or(series.losses.len());
-        let legend = if finite_len < series.losses.len() {
+        let diverged = finite_len < series.losses.len();
+        let legend = if diverged {
             format!("{} (diverged at epoch {})", series.label, finite_len + 1)
         } else {
             series.label.clone()
@@ -96,7 +105,11 @@ impl Curve {
             .into_iter()
             .map(|index| ((index + 1) as f64, finite[index].max(LOG_FLOOR)))
             .collect();
-        Curve { legend, points }
+        Curve {
+            legend,
+            points,
+            diverged,
+        }
     }
 }
 
@@ -132,7 +145,8 @@ fn downsample(losses: &[f64]) -> Vec<usize> {
 }
 
 /// Returns the y range: from the power of ten at or below the lowest drawn loss to the power
-/// of ten at or above the highest, at least one decade, so both ends get a tick label.
+/// of ten at or above the highest, capped by [`divergence_cap`], at least one decade, so
+/// both ends get a tick label.
 fn loss_range(curves: &[Curve]) -> (f64, f64) {
     let (low, high) = curves
         .iter()
@@ -144,6 +158,10 @@ fn loss_range(curves: &[Curve]) -> (f64, f64) {
         // Every series diverged at its first epoch, so there is nothing to scale to.
         return (1e-3, 1.0);
     }
+    let high = match divergence_cap(curves) {
+        Some(cap) => high.min(cap),
+        None => high,
+    };
     let low_exponent = low.log10().floor();
     let high_exponent = high.log10().ceil().max(low_exponent + 1.0);
     // The small widening keeps both end decades inside the range despite rounding in
@@ -151,6 +169,58 @@ fn loss_range(curves: &[Curve]) -> (f64, f64) {
     let low = 10f64.powf(low_exponent) * (1.0 - 1e-9);
     let high = (10f64.powf(high_exponent) * (1.0 + 1e-9)).min(f64::MAX);
     (low, high)
+}
+
+/// Returns the highest loss the y axis must show when a series diverged, or `None` when
+/// none did or no diverged series has a finite loss.
+///
+/// A diverged run's losses can grow by many orders of magnitude before turning non-finite
+/// (the fully linear network of the `no-activation` sweep reaches 1e98 in four epochs), and
+/// scaling the axis to them flattens every other curve. The
+/// cap is the largest loss of the series that did not diverge, so those are never clipped
+/// and fill the chart. When every series diverged, the cap is 10 times the largest
+/// first-epoch loss, which shows where each run started and the first decade of its growth.
+fn divergence_cap(curves: &[Curve]) -> Option<f64> {
+    if !curves.iter().any(|curve| curve.diverged) {
+        return None;
+    }
+    let stable_max = curves
+        .iter()
+        .filter(|curve| !curve.diverged)
+        .flat_map(|curve| curve.points.iter().map(|&(_, loss)| loss))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if stable_max.is_finite() {
+        return Some(stable_max);
+    }
+    let first_max = curves
+        .iter()
+        .filter_map(|curve| curve.points.first().map(|&(_, loss)| loss))
+        .fold(f64::NEG_INFINITY, f64::max);
+    first_max
+        .is_finite()
+        .then(|| (10.0 * first_max).min(f64::MAX))
+}
+
+/// Clips a line at the loss `top`: each segment that crosses `top` is cut where it crosses,
+/// and the part above runs along `top`, so the line stays inside the plot area.
+///
+/// The crossing is interpolated in `log10(loss)`, because the y axis is logarithmic and a
+/// segment is straight in that space. Points must be positive, as [`Curve`] makes them.
+fn clip_top(points: &[(f64, f64)], top: f64) -> Vec<(f64, f64)> {
+    let mut clipped = Vec::with_capacity(points.len());
+    for (index, &(epoch, loss)) in points.iter().enumerate() {
+        if index > 0 {
+            let (previous_epoch, previous_loss) = points[index - 1];
+            if (previous_loss > top) != (loss > top) {
+                let fraction =
+                    (top.log10() - previous_loss.log10()) / (loss.log10() - previous_loss.log10());
+                let crossing = previous_epoch + fraction * (epoch - previous_epoch);
+                clipped.push((crossing, top));
+            }
+        }
+        clipped.push((epoch, loss.min(top)));
+    }
+    clipped
 }
 
 /// Returns `true` when the tick labels of a loss range need scientific notation, that is
@@ -198,14 +268,17 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
         .bold_line_style(BLACK.mix(0.12))
         .draw()?;
 
+    // Only diverged series can reach above `high`, because the cap keeps every other series
+    // inside the range, so clipping leaves charts without divergence unchanged.
     for (index, curve) in curves.iter().enumerate() {
         let colour = PALETTE[index % PALETTE.len()];
         let style = colour.stroke_width(2);
         chart
-            .draw_series(LineSeries::new(curve.points.iter().copied(), style))?
+            .draw_series(LineSeries::new(clip_top(&curve.points, high), style))?
             .label(curve.legend.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
     }
+    draw_divergence_marks(&mut chart, curves, high, scientific)?;
 
     chart
         .configure_series_labels()
@@ -217,6 +290,68 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
         .draw()?;
 
     root.present()?;
+    Ok(())
+}
+
+/// Draws a cross at the last finite loss of each diverged series, clipped to `high`, and
+/// legend entries that explain the cross and, when a line was clipped, the clip level.
+fn draw_divergence_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>,
+    >,
+    curves: &[Curve],
+    high: f64,
+    scientific: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    // A series that diverged at its first epoch has no finite loss to mark.
+    let marked = curves
+        .iter()
+        .any(|curve| curve.diverged && !curve.points.is_empty());
+    if !marked {
+        return Ok(());
+    }
+
+    // Crosses go on after every line, so no later line covers them. A run that diverges
+    // within a few epochs has its last finite loss at the left edge. So a cross near the
+    // left, right or bottom edge moves inward by up to its half width plus its stroke, which
+    // keeps it off the axes and their tick labels. A cross on the clip level stays centred on
+    // the top edge, where only the empty margin under the title lies above it.
+    let area = chart.plotting_area();
+    let (x_pixels, y_pixels) = area.get_pixel_range();
+    let inset = CROSS_SIZE + 3;
+    for (index, curve) in curves.iter().enumerate() {
+        let Some(&(epoch, loss)) = curve.points.last().filter(|_| curve.diverged) else {
+            continue;
+        };
+        let (x, y) = area.map_coordinate(&(epoch, loss.min(high)));
+        let centre = (
+            x.clamp(x_pixels.start + inset, x_pixels.end - inset),
+            y.min(y_pixels.end - inset),
+        );
+        let style = PALETTE[index % PALETTE.len()].stroke_width(3);
+        area.use_screen_coord()
+            .draw(&Cross::new(centre, CROSS_SIZE, style))?;
+    }
+
+    // An empty series adds a legend entry and draws nothing.
+    chart
+        .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+        .label("last finite loss before divergence")
+        .legend(|(x, y)| Cross::new((x + 12, y), CROSS_SIZE, BLACK.stroke_width(2)));
+
+    let clipped = curves
+        .iter()
+        .any(|curve| curve.points.iter().any(|&(_, loss)| loss > high));
+    if clipped {
+        let note = format!("diverged runs clipped at {}", format_loss(high, scientific));
+        chart
+            .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+            .label(note);
+    }
     Ok(())
 }
 
@@ -328,6 +463,116 @@ mod tests {
         assert!(close(high, 1.0), "high {high}");
         let (_, high) = loss_range(&[curve(&[1e308, 1.0])]);
         assert!(high.is_finite(), "high {high}");
+    }
+
+    /// Prepares a series with an empty label, as `learning_curves` does.
+    fn curve_of(losses: &[f64]) -> Curve {
+        Curve::new(&Series {
+            label: String::new(),
+            losses: losses.to_vec(),
+        })
+    }
+
+    /// Returns whether `value` is within a relative 1e-6 of `expected`.
+    fn near(value: f64, expected: f64) -> bool {
+        (value / expected - 1.0).abs() < 1e-6
+    }
+
+    #[test]
+    fn cap_absent_without_divergence() {
+        let curves = [curve_of(&[0.5, 2e8, 0.1]), curve_of(&[0.3, 0.01])];
+        assert_eq!(divergence_cap(&curves), None);
+        let (low, high) = loss_range(&curves);
+        assert!(near(low, 0.01), "low {low}");
+        assert!(near(high, 1e9), "high {high}");
+    }
+
+    #[test]
+    fn cap_is_stable_series_max() {
+        let curves = [
+            curve_of(&[0.49, 0.3, 0.24]),
+            curve_of(&[0.2, 0.06]),
+            curve_of(&[100.0, 9.5e4, 7.8e20, 4.3e100, f64::NAN]),
+        ];
+        assert_eq!(divergence_cap(&curves), Some(0.49));
+        let (low, high) = loss_range(&curves);
+        assert!(near(low, 0.01), "low {low}");
+        assert!(near(high, 1.0), "high {high}");
+    }
+
+    #[test]
+    fn cap_keeps_range_below_stable_max() {
+        let stable = [0.5, 0.2, 0.03];
+        let diverged = [0.4, 0.45, f64::INFINITY];
+        let with_divergence = loss_range(&[curve_of(&stable), curve_of(&diverged)]);
+        let without = loss_range(&[curve_of(&stable)]);
+        assert_eq!(with_divergence, without);
+    }
+
+    #[test]
+    fn cap_when_every_series_diverged() {
+        let curves = [
+            curve_of(&[3.0, 1e40, f64::NAN]),
+            curve_of(&[100.0, 1e60, f64::INFINITY]),
+            curve_of(&[f64::NAN]),
+        ];
+        let cap = divergence_cap(&curves).expect("two series have a finite first loss");
+        assert!(near(cap, 1000.0), "cap {cap}");
+        let (low, high) = loss_range(&curves);
+        assert!(near(low, 1.0), "low {low}");
+        assert!(near(high, 1000.0), "high {high}");
+    }
+
+    #[test]
+    fn cap_absent_when_nothing_finite() {
+        let curves = [curve_of(&[f64::NAN, 1.0]), curve_of(&[f64::INFINITY])];
+        assert_eq!(divergence_cap(&curves), None);
+        assert_eq!(loss_range(&curves), (1e-3, 1.0));
+    }
+
+    #[test]
+    fn clip_top_cuts_at_crossings() {
+        let points = [(1.0, 0.1), (2.0, 10.0), (3.0, 1000.0), (4.0, 0.01)];
+        let clipped = clip_top(&points, 1.0);
+        // In log10 space, 0.1 -> 10 crosses 1 halfway, and 1000 -> 0.01 crosses it 3/5 of
+        // the way.
+        let expected = [
+            (1.0, 0.1),
+            (1.5, 1.0),
+            (2.0, 1.0),
+            (3.0, 1.0),
+            (3.6, 1.0),
+            (4.0, 0.01),
+        ];
+        assert_eq!(clipped.len(), expected.len(), "{clipped:?}");
+        for (&(epoch, loss), &(expected_epoch, expected_loss)) in clipped.iter().zip(&expected) {
+            assert!((epoch - expected_epoch).abs() < 1e-12, "{clipped:?}");
+            assert_eq!(loss, expected_loss, "{clipped:?}");
+        }
+    }
+
+    #[test]
+    fn clip_top_keeps_lower_line() {
+        let points = [(1.0, 0.5), (2.0, 1.0), (3.0, 0.2)];
+        assert_eq!(clip_top(&points, 1.0), points.to_vec());
+    }
+
+    #[test]
+    fn every_series_diverged_draws() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all-diverged.png");
+        let series = [
+            Series {
+                label: "lr = 10".to_string(),
+                losses: vec![0.4, 30.0, 1e30, f64::NAN],
+            },
+            Series {
+                label: "lr = 100".to_string(),
+                losses: vec![0.5, 1e80, f64::INFINITY],
+            },
+        ];
+        learning_curves(&path, "Divergence", "loss", &series).unwrap();
+        assert_eq!(png_size(&path), SIZE);
     }
 
     #[test]
