@@ -1,1 +1,340 @@
-fn main() {}
+//! Training-step benchmarks: one full epoch or step (forward, backward and
+//! optimizer update) through the public API, plus a hand-written XOR epoch
+//! without a tape, so that every run reports the tape's overhead as a ratio
+//! measured in the same process.
+//!
+//! Run with `cargo bench -p experiments`; BENCHMARKS.md at the repository
+//! root records the figures.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nn::{
+    mse, Activation, Conv1d, Conv1dConfig, Dense, Flatten, Init, Module, Momentum, Optimizer,
+    Sequential, Sgd,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tensor::{Float, Tape, Tensor};
+
+/// Reads a fixture file from the workspace's `tests/data` folder.
+fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(name);
+    experiments::fixtures::load(&path).expect("fixture file should parse")
+}
+
+/// Builds the baseline network 2-10-10-1 with the fixture's weights, zero biases,
+/// and `hidden` after each hidden layer and a sigmoid output.
+fn baseline(arrays: &BTreeMap<String, Tensor<f64>>, hidden: Activation) -> Sequential<f64> {
+    let dense = |name: &str| {
+        let weight = arrays[name].clone();
+        let outputs = weight.dims()[1];
+        Dense::from_tensors(weight, Tensor::zeros(&[outputs]))
+    };
+    Sequential::new()
+        .add(dense("W1"))
+        .add(hidden)
+        .add(dense("W2"))
+        .add(hidden)
+        .add(dense("W3"))
+        .add(Activation::Sigmoid)
+}
+
+/// A full-batch training state: model, optimizer, data and a reused tape.
+struct Trainer<T: Float> {
+    model: Sequential<T>,
+    optimizer: Box<dyn Optimizer<T>>,
+    inputs: Tensor<T>,
+    targets: Tensor<T>,
+    tape: Tape<T>,
+}
+
+impl<T: Float> Trainer<T> {
+    /// Runs one epoch: clears the tape, records the forward pass and the
+    /// MSE loss, back-propagates and updates every parameter. Returns the
+    /// loss before the update.
+    fn epoch(&mut self) -> T {
+        self.tape.clear();
+        let tape = &self.tape;
+        let x = tape.constant_from_slice(self.inputs.data(), self.inputs.dims());
+        let y = tape.constant_from_slice(self.targets.data(), self.targets.dims());
+        let loss = mse(self.model.forward(x), y);
+        let value = loss.item();
+        let grads = loss.backward();
+        self.optimizer.step(&mut self.model, &grads);
+        value
+    }
+}
+
+fn fixture_trainer(
+    name: &str,
+    hidden: Activation,
+    optimizer: Box<dyn Optimizer<f64>>,
+) -> Trainer<f64> {
+    let arrays = fixture(name);
+    Trainer {
+        model: baseline(&arrays, hidden),
+        optimizer,
+        inputs: arrays["X"].clone(),
+        targets: arrays["Y"].clone(),
+        tape: Tape::new(),
+    }
+}
+
+/// Builds the convolutional XOR net: Conv1d(1 -> 1, kernel 3, padding 1) and a
+/// sigmoid over each sample's two inputs as a `[1, 2]` signal, then Flatten
+/// and Dense 2 -> 1 with a sigmoid, from the `conv.txt` fixture weights.
+fn conv_trainer() -> Trainer<f64> {
+    let arrays = fixture("conv.txt");
+    let kernel = arrays["K"].clone().reshaped(&[1, 1, 3]);
+    let config = Conv1dConfig {
+        padding: 1,
+        ..Conv1dConfig::default()
+    };
+    let model = Sequential::new()
+        .add(Conv1d::from_tensors(kernel, Tensor::zeros(&[1]), config))
+        .add(Activation::Sigmoid)
+        .add(Flatten)
+        .add(Dense::from_tensors(
+            arrays["W"].clone(),
+            Tensor::zeros(&[1]),
+        ))
+        .add(Activation::Sigmoid);
+    let samples = arrays["X"].dims()[0];
+    Trainer {
+        model,
+        optimizer: Box::new(Sgd::new(0.1)),
+        inputs: arrays["X"].clone().reshaped(&[samples, 1, 2]),
+        targets: arrays["Y"].clone(),
+        tape: Tape::new(),
+    }
+}
+
+/// Builds the 784-256-256-10 network on a seeded random batch of 256 inputs in
+/// `[0, 1)` with one-hot targets.
+fn mlp_trainer<T: Float>(seed: u64) -> Trainer<T> {
+    const BATCH: usize = 256;
+    const CLASSES: usize = 10;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let model = Sequential::new()
+        .add(Dense::new(784, 256, Init::Xavier, &mut rng))
+        .add(Activation::Sigmoid)
+        .add(Dense::new(256, 256, Init::Xavier, &mut rng))
+        .add(Activation::Sigmoid)
+        .add(Dense::new(256, CLASSES, Init::Xavier, &mut rng));
+    let inputs = Tensor::from_fn(&[BATCH, 784], |_| T::from_f64(rng.random::<f64>()));
+    let mut targets = Tensor::zeros(&[BATCH, CLASSES]);
+    for row in 0..BATCH {
+        let class = rng.random_range(0..CLASSES);
+        targets.set(&[row, class], T::ONE);
+    }
+    Trainer {
+        model,
+        optimizer: Box::new(Sgd::new(T::from_f64(0.1))),
+        inputs,
+        targets,
+        tape: Tape::new(),
+    }
+}
+
+/// Hidden width of the baseline network.
+const HIDDEN: usize = 10;
+
+/// The XOR epoch of the baseline written by hand, without a tape. The layer
+/// sizes are compile-time constants. Each sample goes forward and backward
+/// in one pass that adds its share to the gradients, so every intermediate
+/// value stays in registers. Data, initial weights, loss and update are
+/// those of `epoch/w2_xor`.
+struct HandXor {
+    x: Vec<[f64; 2]>,
+    y: Vec<f64>,
+    w1: [[f64; HIDDEN]; 2],
+    b1: [f64; HIDDEN],
+    w2: [[f64; HIDDEN]; HIDDEN],
+    b2: [f64; HIDDEN],
+    w3: [f64; HIDDEN],
+    b3: f64,
+    lr: f64,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl HandXor {
+    fn new(arrays: &BTreeMap<String, Tensor<f64>>) -> Self {
+        let rows = |name: &str| -> Vec<[f64; HIDDEN]> {
+            arrays[name]
+                .data()
+                .chunks_exact(HIDDEN)
+                .map(|row| row.try_into().expect("rows of the hidden width"))
+                .collect()
+        };
+        let x = arrays["X"]
+            .data()
+            .chunks_exact(2)
+            .map(|point| [point[0], point[1]])
+            .collect();
+        HandXor {
+            x,
+            y: arrays["Y"].data().to_vec(),
+            w1: rows("W1").try_into().expect("W1 is [2, 10]"),
+            b1: [0.0; HIDDEN],
+            w2: rows("W2").try_into().expect("W2 is [10, 10]"),
+            b2: [0.0; HIDDEN],
+            w3: arrays["W3"].data().try_into().expect("W3 is [10, 1]"),
+            b3: 0.0,
+            lr: 0.1,
+        }
+    }
+
+    /// One full-batch epoch; returns the loss before the update.
+    fn epoch(&mut self) -> f64 {
+        let n = self.x.len() as f64;
+        let mut grad_w1 = [[0.0; HIDDEN]; 2];
+        let mut grad_b1 = [0.0; HIDDEN];
+        let mut grad_w2 = [[0.0; HIDDEN]; HIDDEN];
+        let mut grad_b2 = [0.0; HIDDEN];
+        let mut grad_w3 = [0.0; HIDDEN];
+        let mut grad_b3 = 0.0;
+        let mut loss = 0.0;
+        for (x, &y) in self.x.iter().zip(&self.y) {
+            // Forward: a = sigmoid(input W + b) for each layer.
+            let mut a1 = self.b1;
+            for (input, w_row) in x.iter().zip(&self.w1) {
+                for (a, w) in a1.iter_mut().zip(w_row) {
+                    *a += input * w;
+                }
+            }
+            a1 = a1.map(sigmoid);
+            let mut a2 = self.b2;
+            for (input, w_row) in a1.iter().zip(&self.w2) {
+                for (a, w) in a2.iter_mut().zip(w_row) {
+                    *a += input * w;
+                }
+            }
+            a2 = a2.map(sigmoid);
+            let mut z3 = self.b3;
+            for (input, w) in a2.iter().zip(&self.w3) {
+                z3 += input * w;
+            }
+            let a3 = sigmoid(z3);
+
+            // Backward: the loss mean((a3 - y)^2) gives dL/dz3 =
+            // 2 (a3 - y) / n * a3 (1 - a3); each hidden layer gives
+            // dL/dz = (dL/dz_next W_next^T) a (1 - a).
+            let diff = a3 - y;
+            loss += diff * diff;
+            let d3 = 2.0 * diff / n * a3 * (1.0 - a3);
+            grad_b3 += d3;
+            let mut d2 = [0.0; HIDDEN];
+            for i in 0..HIDDEN {
+                grad_w3[i] += a2[i] * d3;
+                d2[i] = d3 * self.w3[i] * a2[i] * (1.0 - a2[i]);
+            }
+            let mut d1 = [0.0; HIDDEN];
+            for i in 0..HIDDEN {
+                let mut sum = 0.0;
+                for j in 0..HIDDEN {
+                    grad_w2[i][j] += a1[i] * d2[j];
+                    sum += d2[j] * self.w2[i][j];
+                }
+                d1[i] = sum * a1[i] * (1.0 - a1[i]);
+            }
+            for j in 0..HIDDEN {
+                grad_b2[j] += d2[j];
+                grad_b1[j] += d1[j];
+            }
+            for (input, grad_row) in x.iter().zip(grad_w1.iter_mut()) {
+                for (g, d) in grad_row.iter_mut().zip(&d1) {
+                    *g += input * d;
+                }
+            }
+        }
+        // Plain gradient descent on every parameter.
+        let lr = self.lr;
+        let step = |w: &mut [f64], g: &[f64]| w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g);
+        for (w, g) in self.w1.iter_mut().zip(&grad_w1) {
+            step(w, g);
+        }
+        for (w, g) in self.w2.iter_mut().zip(&grad_w2) {
+            step(w, g);
+        }
+        step(&mut self.b1, &grad_b1);
+        step(&mut self.b2, &grad_b2);
+        step(&mut self.w3, &grad_w3);
+        self.b3 -= lr * grad_b3;
+        loss / n
+    }
+}
+
+/// Panics unless the hand-written epoch tracks the tape's, so that the
+/// reference times the same computation.
+fn check_reference_matches_tape() {
+    let arrays = fixture("xor.txt");
+    let mut hand = HandXor::new(&arrays);
+    let mut taped = fixture_trainer("xor.txt", Activation::Sigmoid, Box::new(Sgd::new(0.1)));
+    for epoch in 0..200 {
+        let (expected, actual) = (taped.epoch(), hand.epoch());
+        assert!(
+            (expected - actual).abs() <= 1e-10 * expected.abs(),
+            "epoch {epoch}: hand-written loss {actual} differs from the tape's {expected}"
+        );
+    }
+}
+
+fn tiny_nets(c: &mut Criterion) {
+    check_reference_matches_tape();
+    let mut group = c.benchmark_group("epoch");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+
+    let mut linear = fixture_trainer("linear.txt", Activation::Sigmoid, Box::new(Sgd::new(0.1)));
+    group.bench_function("w1_linear", |b| b.iter(|| black_box(linear.epoch())));
+
+    let mut xor = fixture_trainer("xor.txt", Activation::Sigmoid, Box::new(Sgd::new(0.1)));
+    group.bench_function("w2_xor", |b| b.iter(|| black_box(xor.epoch())));
+
+    let momentum = Box::new(Momentum::new(0.1, 0.9));
+    let mut xor_momentum = fixture_trainer("xor.txt", Activation::Sigmoid, momentum);
+    group.bench_function("w3_xor_momentum", |b| {
+        b.iter(|| black_box(xor_momentum.epoch()))
+    });
+
+    let mut xor_relu = fixture_trainer("xor.txt", Activation::Relu, Box::new(Sgd::new(0.1)));
+    group.bench_function("w4_xor_relu", |b| b.iter(|| black_box(xor_relu.epoch())));
+
+    let mut xor_conv = conv_trainer();
+    group.bench_function("w5_xor_conv", |b| b.iter(|| black_box(xor_conv.epoch())));
+    group.finish();
+
+    let mut group = c.benchmark_group("reference");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let mut hand = HandXor::new(&fixture("xor.txt"));
+    group.bench_function("w2_xor", |b| b.iter(|| black_box(hand.epoch())));
+    group.finish();
+}
+
+fn mlp_steps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(20);
+    let mut f32_trainer = mlp_trainer::<f32>(7);
+    group.bench_function("w6_mlp_f32", |b| b.iter(|| black_box(f32_trainer.epoch())));
+    let mut f64_trainer = mlp_trainer::<f64>(7);
+    group.bench_function("w6_mlp_f64", |b| b.iter(|| black_box(f64_trainer.epoch())));
+    group.finish();
+}
+
+criterion_group!(benches, tiny_nets, mlp_steps);
+criterion_main!(benches);

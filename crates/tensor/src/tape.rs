@@ -107,16 +107,27 @@ pub(crate) struct TapeInner<T: Float> {
 /// Spare element buffers, reused so that steady-state steps do not allocate.
 ///
 /// Buffers are grouped by capacity so that [`Pool::take`] finds the
-/// smallest one that fits without scanning every spare buffer.
+/// smallest one that fits without scanning every spare buffer. Each group
+/// also counts how many buffers the current step took from it, so that
+/// [`Pool::trim`] can drop the surplus (such as the data tensors a training
+/// loop passes in anew every step) and the pool stays bounded.
 pub(crate) struct Pool<T: Float> {
-    /// `(capacity, buffers of exactly that capacity)`, ascending by capacity.
-    buckets: Vec<(usize, Vec<Vec<T>>)>,
+    /// Groups of buffers, ascending by capacity.
+    buckets: Vec<Bucket<T>>,
     /// An emptied gradient list of an earlier backward pass, for the next.
     slots: Vec<Option<Tensor<T>>>,
     /// An emptied parameter list of an earlier backward pass, for the next.
     params: Vec<(ParamId, NodeId)>,
     /// Where dropped [`Gradients`](crate::Gradients) leave their buffers.
     returns: Rc<RefCell<Returns<T>>>,
+}
+
+/// The spare buffers of one capacity.
+struct Bucket<T> {
+    capacity: usize,
+    buffers: Vec<Vec<T>>,
+    /// Buffers of this capacity handed out since the last trim.
+    taken: usize,
 }
 
 /// Buffers that [`Gradients`](crate::Gradients) hand back when dropped. The
@@ -146,11 +157,20 @@ impl<T: Float> Pool<T> {
     /// earlier use); the caller overwrites every element.
     pub(crate) fn take(&mut self, len: usize) -> Vec<T> {
         // The smallest buffer that fits, so large buffers stay for large ops.
-        let first = self.buckets.partition_point(|(capacity, _)| *capacity < len);
-        let spare = self.buckets[first..]
-            .iter_mut()
-            .find_map(|(_, buffers)| buffers.pop());
-        let mut buffer = spare.unwrap_or_else(|| Vec::with_capacity(len));
+        let first = self.buckets.partition_point(|bucket| bucket.capacity < len);
+        let spare = self.buckets[first..].iter_mut().find_map(|bucket| {
+            let buffer = bucket.buffers.pop()?;
+            bucket.taken += 1;
+            Some(buffer)
+        });
+        let mut buffer = match spare {
+            Some(buffer) => buffer,
+            None => {
+                let index = self.bucket_index(len);
+                self.buckets[index].taken += 1;
+                Vec::with_capacity(len)
+            }
+        };
         buffer.resize(len, T::ZERO);
         buffer.truncate(len);
         buffer
@@ -164,17 +184,46 @@ impl<T: Float> Pool<T> {
 
     /// Returns a buffer for later reuse.
     pub(crate) fn give(&mut self, buffer: Vec<T>) {
-        let capacity = buffer.capacity();
-        if capacity == 0 {
+        if buffer.capacity() == 0 {
             return;
         }
+        let index = self.bucket_index(buffer.capacity());
+        self.buckets[index].buffers.push(buffer);
+    }
+
+    /// The index of the bucket of `capacity`, created empty if missing.
+    fn bucket_index(&mut self, capacity: usize) -> usize {
         match self
             .buckets
-            .binary_search_by_key(&capacity, |(size, _)| *size)
+            .binary_search_by_key(&capacity, |bucket| bucket.capacity)
         {
-            Ok(index) => self.buckets[index].1.push(buffer),
-            Err(index) => self.buckets.insert(index, (capacity, vec![buffer])),
+            Ok(index) => index,
+            Err(index) => {
+                let bucket = Bucket {
+                    capacity,
+                    buffers: Vec::new(),
+                    taken: 0,
+                };
+                self.buckets.insert(index, bucket);
+                index
+            }
         }
+    }
+
+    /// Frees the buffers beyond what the step since the last trim took of
+    /// each capacity, and starts counting anew. A loop that repeats the same
+    /// step keeps exactly the buffers it reuses.
+    pub(crate) fn trim(&mut self) {
+        for bucket in &mut self.buckets {
+            bucket.buffers.truncate(bucket.taken);
+            bucket.taken = 0;
+        }
+    }
+
+    /// The number of spare buffers, for tests of reuse.
+    #[cfg(test)]
+    pub(crate) fn buffers_held(&self) -> usize {
+        self.buckets.iter().map(|bucket| bucket.buffers.len()).sum()
     }
 
     /// The shared place where dropped gradients return their buffers.
@@ -389,6 +438,9 @@ impl<T: Float> Tape<T> {
     }
 
     /// Removes every node, keeping the buffers for reuse by later ops.
+    /// Buffers beyond what the step since the previous clear used of each
+    /// size are freed, so tensors passed in anew every step (as training
+    /// data often is) do not pile up.
     ///
     /// Taking `&mut self` guarantees that no [`Var`] of this tape is alive.
     /// The anomaly record is cleared too; the anomaly mode and the
@@ -399,6 +451,7 @@ impl<T: Float> Tape<T> {
             inner.pool.give(node.value.into_vec());
         }
         inner.pool.reclaim();
+        inner.pool.trim();
         inner.params.clear();
         inner.anomaly = None;
     }

@@ -29,6 +29,13 @@ pub trait Optimizer<T: Float> {
     fn begin_step(&mut self) {}
 
     /// Updates one parameter in place from its gradient.
+    ///
+    /// # Panics
+    ///
+    /// Every optimizer of this crate panics when `grad`'s shape differs from
+    /// the parameter's. Those that keep state per parameter also panic when
+    /// that state has another shape, because the value was replaced by one
+    /// of a new shape.
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>);
 
     /// Updates every parameter of `model` that received a gradient.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tensor::{Float, ParamId, Tensor};
 
-use crate::optim::Optimizer;
+use crate::optim::{check_grad, state_for, Optimizer};
 use crate::param::Param;
 
 /// Gradient descent: `w -= lr * g`. With the whole data set as one batch,
@@ -26,7 +26,9 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         "sgd"
     }
 
+    #[track_caller]
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
+        check_grad("Sgd", param, grad);
         let lr = self.lr;
         for (w, &g) in param.value_mut().data_mut().iter_mut().zip(grad.data()) {
             *w -= lr * g;
@@ -61,12 +63,11 @@ impl<T: Float> Optimizer<T> for Momentum<T> {
         "momentum"
     }
 
+    #[track_caller]
     fn update(&mut self, param: &mut Param<T>, grad: &Tensor<T>) {
+        check_grad("Momentum", param, grad);
         let (lr, mu) = (self.lr, self.mu);
-        let v = self
-            .velocity
-            .entry(param.id())
-            .or_insert_with(|| Tensor::zeros(grad.dims()));
+        let v = state_for(&mut self.velocity, param);
         for ((w, v), &g) in param
             .value_mut()
             .data_mut()

@@ -68,8 +68,11 @@ pub(crate) fn binary_into<T: Float>(
     out: &mut [T],
     f: impl Fn(T, T) -> T,
 ) {
-    // Fast paths: equal shapes, and a scalar on either side.
-    if a_dims == b_dims {
+    // Fast paths: equal shapes, and a scalar on either side. Equal shapes
+    // take the first only when they also fill `out`, because broadcast_to
+    // passes a rank-0 input and a rank-0 dummy operand with a larger `out`,
+    // which the general path below fills.
+    if a_dims == b_dims && a.len() == out.len() {
         for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
             *o = f(x, y);
         }

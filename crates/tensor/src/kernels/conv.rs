@@ -77,7 +77,8 @@ fn valid_range(
     let hi = if in_len + pad < k + 1 {
         0
     } else {
-        ((in_len - 1 + pad - k) / stride + 1).min(out_len)
+        // Ordered so that no step goes below 0 for an empty input (in_len 0).
+        ((in_len + pad - 1 - k) / stride + 1).min(out_len)
     };
     (lo.min(hi), hi)
 }

@@ -1,6 +1,7 @@
 //! Matrix products through the strided GEMM of [`Float::gemm`].
 
 use crate::float::Float;
+use crate::kernels::small_gemm::small_gemm;
 
 /// The layout of one GEMM operand: row and column strides in elements.
 #[derive(Clone, Copy)]
@@ -28,13 +29,13 @@ impl Layout {
     }
 }
 
-/// The largest product, in multiply-adds `m * k * n`, computed by plain
-/// loops instead of the packed GEMM: below it, packing the operands costs
-/// more than it saves. Measured with the 2-10-10-1 baseline networks on an
-/// AMD EPYC (x86-64 with AVX2): the packed GEMM wins from about 30 x 30 x 30.
+/// The largest product, in multiply-adds `m * k * n`, computed by the plain
+/// loops of [`small_gemm`] instead of the packed GEMM. Below it, packing
+/// the operands costs about as much as the product itself, and the plain
+/// loops, unlike `matrixmultiply`, allocate no packing buffer per call.
+/// Chosen by counting instructions with callgrind on the 2-10-10-1 baseline
+/// networks (up to `100 x 10 x 10`), where both ways cost about the same.
 const SMALL_PRODUCT: usize = 16 * 1024;
-
-use crate::kernels::small_gemm::small_gemm;
 
 /// `out = a b + beta out`, where `a` is `m x k`, `b` is `k x n` and `out` is a
 /// contiguous `m x n` matrix.

@@ -52,11 +52,28 @@ pub(crate) fn fold_axes<T: Float>(
 pub(crate) fn sum_axes_into<T: Float>(input: &[T], dims: &[usize], axes: &[usize], out: &mut [T]) {
     out.fill(T::ZERO);
     if out.len() == 1 {
-        out[0] = input.iter().copied().sum();
+        out[0] = pairwise_sum(input, |x| x);
         return;
     }
+    // NOTE: each output slot accumulates in order here, so its rounding
+    // error grows linearly with the reduced count, unlike the whole-tensor
+    // sum above.
     let kept = reduced_dims_keep(dims, axes);
     fold_axes(input, dims, &kept, out, |acc, x| acc + x);
+}
+
+/// The sum of `f(x)` over `values` by pairwise (cascade) summation, as
+/// NumPy sums: blocks of up to 128 elements are summed in order, and the
+/// block sums are added in a balanced tree. The rounding error then grows
+/// with the logarithm of the length instead of the length, which keeps a
+/// million-element `f32` sum accurate to a few units in the last place.
+pub(crate) fn pairwise_sum<T: Float>(values: &[T], f: impl Fn(T) -> T + Copy) -> T {
+    const BLOCK: usize = 128;
+    if values.len() <= BLOCK {
+        return values.iter().fold(T::ZERO, |acc, &x| acc + f(x));
+    }
+    let (left, right) = values.split_at(values.len() / 2);
+    pairwise_sum(left, f) + pairwise_sum(right, f)
 }
 
 /// Reduces a gradient of the broadcast shape `grad_dims` to the shape
@@ -77,7 +94,7 @@ pub(crate) fn reduce_to_shape_into<T: Float>(
         return;
     }
     if out.len() == 1 {
-        out[0] = grad.iter().copied().sum();
+        out[0] = pairwise_sum(grad, |g| g);
         return;
     }
     // A bias row: sum the gradient's rows.

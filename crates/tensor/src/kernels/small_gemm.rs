@@ -1,10 +1,10 @@
 //! Matrix products too small for the packed GEMM, by plain loops.
 //!
-//! Each output element sums its products in a fixed order that does not
-//! depend on the CPU, so results are reproducible; the order differs from
-//! the packed GEMM's, so the two agree only to rounding. On x86-64 CPUs
-//! with AVX2 the same loops are compiled a second time for 256-bit vectors
-//! and chosen at run time; both builds compute identical results, because
+//! Each output element sums its products in an order that does not depend
+//! on the CPU, so results are reproducible. That order differs from the
+//! packed GEMM's, so the two agree only to rounding. On x86-64 CPUs with
+//! AVX2 the same loops are compiled a second time for 256-bit vectors and
+//! chosen at run time. Both builds compute identical results, because
 //! neither fuses a multiply with an add.
 
 use std::mem::MaybeUninit;
@@ -93,10 +93,10 @@ unsafe fn run_avx2<T: Float>(operands: Operands<T>) {
     unsafe { run(operands) }
 }
 
-/// Picks the loop order whose innermost loop runs over the longest
-/// contiguous stretch of memory: rows of `b` (`out_i += a_ip b_p`), dot
-/// products of a row of `a` with a column of `b`, or, for a single output
-/// column, columns of `a` (the same as rows of `b` for `out^T = b^T a^T`).
+/// Runs the loop order whose innermost loop covers the longest contiguous
+/// stretch of memory. The candidates are rows of `b` (`out_i += a_ip b_p`),
+/// dot products of a row of `a` with a column of `b`, and, for a single
+/// output column, columns of `a` (rows of `b` for `out^T = b^T a^T`).
 ///
 /// # Safety
 ///
@@ -161,7 +161,7 @@ unsafe fn run<T: Float>(operands: Operands<T>) {
     }
 }
 
-/// The fallback for layouts with no contiguous direction.
+/// Computes the product for layouts with no contiguous direction.
 ///
 /// # Safety
 ///
@@ -186,7 +186,7 @@ unsafe fn strided<T: Float>(operands: Operands<T>) {
                 // SAFETY: in bounds by the caller's contract.
                 sum += unsafe { *a.add(i * a_rows + p * a_cols) * *b.add(p * b_rows + j * b_cols) };
             }
-            // SAFETY: `out` holds `m * n` elements.
+            // SAFETY: `out` has `m * n` elements.
             unsafe {
                 let slot = out.add(i * n + j);
                 *slot = combine(sum, beta, *slot);
@@ -287,8 +287,8 @@ impl<T: Float> BlockRows<T> {
     }
 }
 
-/// The dot product of `k` contiguous elements from `x` and from `y`, with
-/// four partial sums so that the compiler can vectorise it.
+/// Computes the dot product of `k` contiguous elements from `x` and from
+/// `y`, with four partial sums so that the compiler can vectorise it.
 ///
 /// # Safety
 ///
@@ -296,7 +296,12 @@ impl<T: Float> BlockRows<T> {
 #[inline(always)]
 unsafe fn dot<T: Float>(k: usize, x: *const T, y: *const T) -> T {
     // SAFETY: the caller guarantees `k` elements behind each pointer.
-    let (x, y) = unsafe { (std::slice::from_raw_parts(x, k), std::slice::from_raw_parts(y, k)) };
+    let (x, y) = unsafe {
+        (
+            std::slice::from_raw_parts(x, k),
+            std::slice::from_raw_parts(y, k),
+        )
+    };
     let mut partial = [T::ZERO; 4];
     let (x_chunks, y_chunks) = (x.chunks_exact(4), y.chunks_exact(4));
     let (x_rest, y_rest) = (x_chunks.remainder(), y_chunks.remainder());
@@ -312,13 +317,123 @@ unsafe fn dot<T: Float>(k: usize, x: *const T, y: *const T) -> T {
     sum
 }
 
-/// `sum + beta old`, where `beta = 0` ignores `old` entirely, so stale
-/// values (even NaN) in a reused buffer never leak into the result.
+/// Returns `sum + beta old`, ignoring `old` entirely when `beta = 0`, so
+/// that stale values (even NaN) in a reused buffer do not leak into the
+/// result; `small_gemm_matches_definition` checks this on NaN buffers.
 #[inline(always)]
 fn combine<T: Float>(sum: T, beta: T, old: T) -> T {
     if beta == T::ZERO {
         sum
     } else {
         sum + beta * old
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns a deterministic pseudo-random value in `[-1, 1)` for index `i`.
+    fn value(i: usize, salt: usize) -> f64 {
+        let mixed = (i * 2654435761 + salt * 40503) % 1000;
+        mixed as f64 / 500.0 - 1.0
+    }
+
+    /// `a b` by the definition, for an operand stored row-major or
+    /// transposed.
+    fn reference(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f64],
+        al: Layout,
+        b: &[f64],
+        bl: Layout,
+    ) -> Vec<f64> {
+        let at = |i: usize, p: usize| a[i * al.row_stride as usize + p * al.col_stride as usize];
+        let bt = |p: usize, j: usize| b[p * bl.row_stride as usize + j * bl.col_stride as usize];
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
+            }
+        }
+        out
+    }
+
+    /// Every layout pair for sizes that exercise each loop order and every
+    /// block width, with `beta` 0 over a NaN-filled output and `beta` 0.5.
+    #[test]
+    fn small_gemm_matches_definition() {
+        let sizes = [1, 2, 3, 5, 8, 10, 13, 21];
+        for &m in &sizes {
+            for &k in &sizes {
+                for &n in &sizes {
+                    let a: Vec<f64> = (0..m * k).map(|i| value(i, 1)).collect();
+                    let b: Vec<f64> = (0..k * n).map(|i| value(i, 2)).collect();
+                    let a_layouts = [Layout::row_major(k), Layout::transposed(m)];
+                    let b_layouts = [Layout::row_major(n), Layout::transposed(k)];
+                    for al in a_layouts {
+                        for bl in b_layouts {
+                            let expected = reference(m, k, n, &a, al, &b, bl);
+                            let mut out = vec![f64::NAN; m * n];
+                            small_gemm(m, k, n, &a, al, &b, bl, 0.0, &mut out);
+                            for (index, (&got, &want)) in out.iter().zip(&expected).enumerate() {
+                                assert!(
+                                    (got - want).abs() <= 1e-12,
+                                    "m {m} k {k} n {n}, element {index}: {got} != {want}"
+                                );
+                            }
+                            let old: Vec<f64> = (0..m * n).map(|i| value(i, 3)).collect();
+                            let mut out = old.clone();
+                            small_gemm(m, k, n, &a, al, &b, bl, 0.5, &mut out);
+                            for (index, &got) in out.iter().enumerate() {
+                                let want = expected[index] + 0.5 * old[index];
+                                assert!(
+                                    (got - want).abs() <= 1e-12,
+                                    "beta 0.5, m {m} k {k} n {n}, element {index}: {got} != {want}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_gemm_f32_matches_f64() {
+        let (m, k, n) = (7, 10, 9);
+        let a: Vec<f64> = (0..m * k).map(|i| value(i, 4)).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| value(i, 5)).collect();
+        let (al, bl) = (Layout::row_major(k), Layout::row_major(n));
+        let expected = reference(m, k, n, &a, al, &b, bl);
+        let a32: Vec<f32> = a.iter().map(|&x| x as f32).collect();
+        let b32: Vec<f32> = b.iter().map(|&x| x as f32).collect();
+        let mut out = vec![f32::NAN; m * n];
+        small_gemm(m, k, n, &a32, al, &b32, bl, 0.0, &mut out);
+        for (index, (&got, &want)) in out.iter().zip(&expected).enumerate() {
+            assert!(
+                (got as f64 - want).abs() <= 1e-5,
+                "element {index}: {got} != {want}"
+            );
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "engine bug")]
+    fn small_gemm_short_operand_panics() {
+        let mut out = [0.0; 4];
+        small_gemm(
+            2,
+            2,
+            2,
+            &[1.0; 3],
+            Layout::row_major(2),
+            &[1.0; 4],
+            Layout::row_major(2),
+            0.0,
+            &mut out,
+        );
     }
 }

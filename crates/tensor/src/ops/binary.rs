@@ -7,6 +7,7 @@ use crate::float::Float;
 use crate::kernels::broadcast::{binary_into, for_each_offset};
 use crate::kernels::reduce::reduce_to_shape_into;
 use crate::op::Op;
+use crate::ops::unary::UnaryOp;
 use crate::shape::{broadcast_shapes, broadcast_strides};
 use crate::tape::Pool;
 use crate::tensor::Tensor;
@@ -55,8 +56,10 @@ impl BinaryOp {
             BinaryOp::Add => (T::ONE, T::ONE),
             BinaryOp::Sub => (T::ONE, -T::ONE),
             BinaryOp::Mul => (b, a),
-            // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            BinaryOp::Div => (T::ONE / b, -a / (b * b)),
+            // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, evaluated as -(a/b)/b
+            // because b^2 alone overflows or underflows for |b| beyond about
+            // 1e154 or below 1e-154 in f64, even where a/b^2 is finite.
+            BinaryOp::Div => (T::ONE / b, -(a / b) / b),
             // The larger input takes the whole gradient; on a tie each input
             // takes half, so the sum stays right and the choice symmetric.
             BinaryOp::Maximum => {
@@ -183,8 +186,8 @@ impl<'t, T: Float> Var<'t, T> {
                 BinaryOp::Mul => run!(BinaryOp::Mul),
                 other => run!(other),
             }
-            let requires_grad = inner.nodes[self.id()].requires_grad
-                || inner.nodes[rhs.id()].requires_grad;
+            let requires_grad =
+                inner.nodes[self.id()].requires_grad || inner.nodes[rhs.id()].requires_grad;
             (out, requires_grad)
         };
         Ok(self.record(
@@ -319,14 +322,17 @@ macro_rules! var_operator {
 var_operator!(Add, add, try_add, |x, c| x.add_scalar(c));
 var_operator!(Sub, sub, try_sub, |x, c| x.add_scalar(-c));
 var_operator!(Mul, mul, try_mul, |x, c| x.mul_scalar(c));
-var_operator!(Div, div, try_div, |x, c| x.mul_scalar(T::ONE / c));
+// A true division rather than a product with `1 / c`: it rounds once, as
+// IEEE division does, and stays finite where `1 / c` overflows (for a
+// subnormal `c`).
+var_operator!(Div, div, try_div, |x, c| x.unary(UnaryOp::DivScalar(c)));
 
 impl<'t, T: Float> Neg for Var<'t, T> {
     type Output = Var<'t, T>;
 
     #[track_caller]
     fn neg(self) -> Var<'t, T> {
-        self.unary(crate::ops::unary::UnaryOp::Neg)
+        self.unary(UnaryOp::Neg)
     }
 }
 

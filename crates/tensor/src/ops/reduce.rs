@@ -3,7 +3,9 @@
 use crate::error::{unwrap_op, TensorError};
 use crate::float::Float;
 use crate::kernels::broadcast::for_each_offset;
-use crate::kernels::reduce::{fold_axes, reduced_dims_drop, reduced_dims_keep, sum_axes_into};
+use crate::kernels::reduce::{
+    fold_axes, pairwise_sum, reduced_dims_drop, reduced_dims_keep, sum_axes_into,
+};
 use crate::op::{Axes, Op};
 use crate::shape::{broadcast_strides, contiguous_strides, normalize_axis, numel};
 use crate::tape::Pool;
@@ -151,7 +153,9 @@ fn var_backward<T: Float>(
 
     let mut means = pool.take(numel(&kept));
     mean_axes_into(x, dims, axes, count, &mut means);
-    let scale = (T::ONE + T::ONE) / T::from_usize(count - correction);
+    // Saturating: check_count lets count <= correction through only for an
+    // empty output, where no element reads the scale.
+    let scale = (T::ONE + T::ONE) / T::from_usize(count.saturating_sub(correction));
 
     let mut out = pool.tensor(dims);
     let data = out.data_mut();
@@ -203,14 +207,21 @@ fn var_axes_into<T: Float>(
     // Two passes (mean, then squared deviations) rather than the one-pass
     // `E[x^2] - E[x]^2`, which cancels catastrophically when the mean is
     // large next to the spread.
-    out.fill(T::ZERO);
-    let in_strides = contiguous_strides(dims);
-    let slot_strides = broadcast_strides(&kept, dims);
-    for_each_offset(dims, &in_strides, &slot_strides, |i, o| {
-        let deviation = input[i] - means[o];
-        out[o] += deviation * deviation;
-    });
-    let divisor = T::from_usize(count - correction);
+    if out.len() == 1 {
+        // One slot: the pairwise sum keeps large `f32` variances accurate.
+        let mean = means[0];
+        out[0] = pairwise_sum(input, |x| (x - mean) * (x - mean));
+    } else {
+        out.fill(T::ZERO);
+        let in_strides = contiguous_strides(dims);
+        let slot_strides = broadcast_strides(&kept, dims);
+        for_each_offset(dims, &in_strides, &slot_strides, |i, o| {
+            let deviation = input[i] - means[o];
+            out[o] += deviation * deviation;
+        });
+    }
+    // Saturating for an empty output, as in var_backward.
+    let divisor = T::from_usize(count.saturating_sub(correction));
     out.iter_mut().for_each(|v| *v /= divisor);
     pool.give(means);
 }
@@ -234,15 +245,22 @@ fn check_count(
              reduce over non-empty axes"
                 .to_string(),
         )),
-        ReduceOp::Var { correction } if count <= correction => Err(TensorError::invalid(
-            "var",
-            dims,
-            format!(
-                "correction {correction} needs more than {correction} elements per output, \
-                 but the reduced axes have {count}; reduce over more elements or use \
-                 correction 0"
-            ),
-        )),
+        ReduceOp::Var { correction } if count <= correction => {
+            // No correction helps when there is nothing to reduce.
+            let fix = if count == 0 {
+                "reduce over non-empty axes".to_string()
+            } else {
+                format!("reduce over more elements or use a correction below {count}")
+            };
+            Err(TensorError::invalid(
+                "var",
+                dims,
+                format!(
+                    "correction {correction} needs more than {correction} elements per \
+                     output, but the reduced axes have {count}; {fix}"
+                ),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -306,7 +324,8 @@ impl<'t, T: Float> Var<'t, T> {
     }
 
     /// All axes of this var, for the whole-tensor reductions.
-    fn all_axes(self) -> Vec<isize> {
+    fn all_axes(self) -> smallvec::SmallVec<[isize; 8]> {
+        // Inline storage, so that reducing to a scalar does not allocate.
         let rank = self.value().rank() as isize;
         (0..rank).collect()
     }

@@ -57,6 +57,7 @@ pub(crate) enum UnaryOp<T: Float> {
     Clamp(T, T),
     AddScalar(T),
     MulScalar(T),
+    DivScalar(T),
 }
 
 impl<T: Float> UnaryOp<T> {
@@ -79,6 +80,7 @@ impl<T: Float> UnaryOp<T> {
             UnaryOp::Clamp(..) => "clamp",
             UnaryOp::AddScalar(_) => "add_scalar",
             UnaryOp::MulScalar(_) => "mul_scalar",
+            UnaryOp::DivScalar(_) => "div_scalar",
         }
     }
 
@@ -96,11 +98,13 @@ impl<T: Float> UnaryOp<T> {
             UnaryOp::Powf(p) => x.powf(p),
             UnaryOp::Tanh => x.tanh(),
             UnaryOp::Sigmoid => sigmoid(x),
+            // Written as `x <= 0` so that a NaN input stays NaN, as in
+            // PyTorch and JAX, instead of turning into 0.
             UnaryOp::Relu => {
-                if x > T::ZERO {
-                    x
-                } else {
+                if x <= T::ZERO {
                     T::ZERO
+                } else {
+                    x
                 }
             }
             UnaryOp::LeakyRelu(slope) => {
@@ -116,6 +120,7 @@ impl<T: Float> UnaryOp<T> {
             UnaryOp::Clamp(lo, hi) => x.max(lo).min(hi),
             UnaryOp::AddScalar(c) => x + c,
             UnaryOp::MulScalar(c) => x * c,
+            UnaryOp::DivScalar(c) => x / c,
         }
     }
 
@@ -182,6 +187,8 @@ impl<T: Float> UnaryOp<T> {
             }
             UnaryOp::AddScalar(_) => g,
             UnaryOp::MulScalar(c) => g * c,
+            // d (x / c) = 1 / c
+            UnaryOp::DivScalar(c) => g / c,
         }
     }
 }
@@ -317,9 +324,9 @@ impl<'t, T: Float> Var<'t, T> {
         self.unary(UnaryOp::Sigmoid)
     }
 
-    /// `max(x, 0)`, elementwise. The gradient is 1 for `x > 0` and 0
-    /// otherwise, including at exactly 0 (as PyTorch and JAX). Shape:
-    /// unchanged.
+    /// `max(x, 0)`, elementwise; NaN stays NaN. The gradient is 1 for
+    /// `x > 0` and 0 otherwise, including at exactly 0 (as PyTorch and JAX).
+    /// Shape: unchanged.
     #[track_caller]
     pub fn relu(self) -> Self {
         self.unary(UnaryOp::Relu)

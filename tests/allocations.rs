@@ -1,0 +1,144 @@
+//! Heap allocations per training step of the f64 baseline after warm-up.
+//!
+//! A counting global allocator tallies the allocations of the current
+//! thread only, so tests running in parallel do not disturb each other.
+//! The tape keeps its buffers across `clear`, and dropped gradients hand
+//! theirs back, so a steady-state step allocates nothing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use nn::{mse, Activation, Dense, Module, Momentum, Optimizer, Sequential, Sgd};
+use tensor::{Tape, Tensor};
+
+/// The system allocator, counting allocations made by each thread.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every method forwards to the system allocator unchanged; the
+// thread-local counter is a const-initialised `Cell`, which never allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded from the caller.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded from the caller.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded from the caller.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded from the caller.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn count_one() {
+    // `try_with` fails only while the thread is being torn down.
+    let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    experiments::fixtures::load(&path).expect("fixture file should parse")
+}
+
+fn baseline(arrays: &BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
+    let dense = |name: &str| {
+        let weight = arrays[name].clone();
+        let outputs = weight.dims()[1];
+        Dense::from_tensors(weight, Tensor::zeros(&[outputs]))
+    };
+    Sequential::new()
+        .add(dense("W1"))
+        .add(Activation::Sigmoid)
+        .add(dense("W2"))
+        .add(Activation::Sigmoid)
+        .add(dense("W3"))
+        .add(Activation::Sigmoid)
+}
+
+/// Runs `warm_up` steps, then `steps` more, and returns the allocations per
+/// step of the latter. Each step clears the tape, records the forward pass
+/// and the loss, back-propagates, updates the model and drops the gradients,
+/// as a training loop does.
+fn allocations_per_step(
+    fixture_name: &str,
+    optimizer: &mut dyn Optimizer<f64>,
+    warm_up: usize,
+    steps: usize,
+) -> f64 {
+    let arrays = fixture(fixture_name);
+    let mut model = baseline(&arrays);
+    let (x, y) = (&arrays["X"], &arrays["Y"]);
+    let mut tape = Tape::new();
+    let mut step = |tape: &mut Tape<f64>| {
+        tape.clear();
+        let inputs = tape.constant_from_slice(x.data(), x.dims());
+        let targets = tape.constant_from_slice(y.data(), y.dims());
+        let loss = mse(model.forward(inputs), targets);
+        let grads = loss.backward();
+        optimizer.step(&mut model, &grads);
+        loss.item()
+    };
+    for _ in 0..warm_up {
+        step(&mut tape);
+    }
+    let before = allocations();
+    let mut last_loss = 0.0;
+    for _ in 0..steps {
+        last_loss = step(&mut tape);
+    }
+    let after = allocations();
+    assert!(last_loss.is_finite(), "training diverged: loss {last_loss}");
+    (after - before) as f64 / steps as f64
+}
+
+#[test]
+fn counter_sees_allocations() {
+    let before = allocations();
+    let boxed = std::hint::black_box(Box::new(7_u64));
+    assert_eq!(*boxed, 7);
+    assert_eq!(allocations() - before, 1);
+}
+
+#[test]
+fn xor_sgd_step_allocates_nothing() {
+    let per_step = allocations_per_step("xor.txt", &mut Sgd::new(0.1), 3, 50);
+    assert_eq!(per_step, 0.0, "allocations per XOR training step");
+}
+
+#[test]
+fn linear_sgd_step_allocates_nothing() {
+    let per_step = allocations_per_step("linear.txt", &mut Sgd::new(0.1), 3, 50);
+    assert_eq!(per_step, 0.0, "allocations per linear-set training step");
+}
+
+#[test]
+fn xor_momentum_step_allocates_nothing() {
+    let per_step = allocations_per_step("xor.txt", &mut Momentum::new(0.1, 0.9), 3, 50);
+    assert_eq!(per_step, 0.0, "allocations per XOR momentum step");
+}
