@@ -55,3 +55,8 @@ pub use crate::summary::{LayerSummary, Summary};
 pub use crate::weights::WeightsError;
 /// Re-exported from [`tensor`] for configuring [`Conv1d`] and [`Conv2d`].
 pub use tensor::{Conv1dConfig, Conv2dConfig};
+
+/// The `rand` crate (0.9) that [`Dense::new`] and the other initialisers
+/// take their random number generator from; use it to avoid a version
+/// mismatch with your own `rand` dependency.
+pub use rand;

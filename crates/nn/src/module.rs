@@ -12,6 +12,11 @@ pub trait Module<T: Float> {
     ///
     /// When the input's shape does not fit the module, with a message that
     /// names the op and both shapes.
+    ///
+    /// `#[track_caller]` here applies to every implementation, so a shape
+    /// panic inside a layer, even one reached through [`Sequential`] or a
+    /// `dyn Module`, points at the line that called `forward`.
+    #[track_caller]
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T>;
 
     /// Calls `f` on every parameter, in a fixed order.
@@ -57,6 +62,17 @@ pub trait Module<T: Float> {
         let mut count = 0;
         self.visit_params(&mut |p| count += p.value().len());
         count
+    }
+
+    /// Every parameter with its structured name, in the order of
+    /// [`Module::visit_params`]: `INDEX.NAME` for a [`Sequential`], as in
+    /// `0.weight` or `2.bias`, with one `INDEX.` per level of nesting, as in
+    /// `1.0.weight`. A custom module that holds several layers overrides
+    /// [`Module::visit_named_params`] to keep the names unique.
+    fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
+        let mut out = Vec::new();
+        self.visit_named_params("", &mut |name, param| out.push((name, param)));
+        out
     }
 
     /// Calls `f` on every parameter with its structured name: `prefix`
@@ -126,15 +142,6 @@ impl<T: Float> Sequential<T> {
     /// `true` when the chain has no modules.
     pub fn is_empty(&self) -> bool {
         self.layers.is_empty()
-    }
-
-    /// Every parameter with its structured name, `INDEX.NAME` as in
-    /// `0.weight` or `2.bias`, where `INDEX` is the module's position; a
-    /// nested `Sequential` adds one `INDEX.` per level, as in `1.0.weight`.
-    pub fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
-        let mut out = Vec::new();
-        self.visit_named_params("", &mut |name, param| out.push((name, param)));
-        out
     }
 }
 

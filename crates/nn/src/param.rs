@@ -7,11 +7,21 @@ use tensor::{Float, ParamId, Tensor, Var};
 ///
 /// The id keys the param's gradient in [`tensor::Gradients`] and its state
 /// in optimizers, so it stays the same for the param's whole life.
-#[derive(Clone, Debug)]
+///
+/// A clone is a new parameter with a fresh id. Were the id copied, a layer
+/// and its clone recorded on one tape would share one var, holding the
+/// first one's value, and one optimizer would mix their states.
+#[derive(Debug)]
 pub struct Param<T: Float> {
     id: ParamId,
     name: &'static str,
     value: Tensor<T>,
+}
+
+impl<T: Float> Clone for Param<T> {
+    fn clone(&self) -> Self {
+        Param::new(self.name, self.value.clone())
+    }
 }
 
 impl<T: Float> Param<T> {
@@ -45,6 +55,7 @@ impl<T: Float> Param<T> {
     }
 
     /// Records the current value on `tape` as a parameter var.
+    #[track_caller]
     pub fn on<'t>(&self, tape: &'t tensor::Tape<T>) -> Var<'t, T> {
         tape.param(self.id, &self.value)
     }

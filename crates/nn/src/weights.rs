@@ -1,7 +1,7 @@
-//! Saving and loading a [`Sequential`]'s parameters as safetensors files.
+//! Saving and loading a model's parameters as safetensors files.
 //!
 //! The file contains one tensor per parameter, named as
-//! [`Sequential::named_parameters`] names it (`0.weight`, `0.bias`,
+//! [`Module::named_parameters`] names it (`0.weight`, `0.bias`,
 //! `2.weight`, ...), with dtype `F32` or `F64` by the model's element type,
 //! the parameter's shape, and little-endian data. The layout is the
 //! safetensors format: 8 bytes of little-endian header length `N`, `N` bytes
@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use safetensors::tensor::{SafeTensorError, SafeTensors, View};
 use tensor::{Float, Tensor};
 
-use crate::module::{Module, Sequential};
+use crate::module::Module;
 use crate::param::Param;
 
 /// The element types of safetensors files, re-exported from the
@@ -163,8 +163,8 @@ impl fmt::Display for WeightsError {
             WeightsError::DuplicateName { path, name } => write!(
                 f,
                 "two parameters of the model are both named `{name}`, so {} cannot tell \
-                 them apart; nest no Sequential inside another, or give each layer's \
-                 parameters distinct names",
+                 them apart; give each parameter of a layer a distinct local name, and \
+                 override Module::visit_named_params in modules that hold several layers",
                 path.display()
             ),
             WeightsError::MissingTensor { path, name } => write!(
@@ -228,7 +228,7 @@ impl std::error::Error for WeightsError {
 /// [`WeightsError::DuplicateName`] when two parameters share a name;
 /// [`WeightsError::Write`] when the temporary file cannot be created,
 /// written or renamed (the temporary file is removed).
-pub fn save<T: Float>(model: &Sequential<T>, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+pub fn save<T: Float, M: Module<T> + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let dtype = dtype_of::<T>();
     let params = model.named_parameters();
@@ -261,7 +261,7 @@ pub fn save<T: Float>(model: &Sequential<T>, path: impl AsRef<Path>) -> Result<(
 /// Reads the safetensors file at `path` into the parameters of `model`.
 ///
 /// Everything is checked before any parameter changes: the file parses,
-/// each parameter's name (as in [`Sequential::named_parameters`]) is
+/// each parameter's name (as in [`Module::named_parameters`]) is
 /// present, no other tensor is present, and every dtype and shape matches.
 /// On any error the model keeps all its old values.
 ///
@@ -275,8 +275,8 @@ pub fn save<T: Float>(model: &Sequential<T>, path: impl AsRef<Path>) -> Result<(
 /// [`WeightsError::ShapeMismatch`] for the first tensor that does not fit
 /// the model, checking the model's parameters in order and then the file's
 /// other names in sorted order.
-pub fn load<T: Float>(
-    model: &mut Sequential<T>,
+pub fn load<T: Float, M: Module<T> + ?Sized>(
+    model: &mut M,
     path: impl AsRef<Path>,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
@@ -304,8 +304,8 @@ pub fn load<T: Float>(
 /// Checks every tensor of `file` against the parameters of `model` and
 /// decodes each parameter's new value, in the order of
 /// [`Module::visit_params`], without changing the model.
-fn decode_matching<T: Float>(
-    model: &Sequential<T>,
+fn decode_matching<T: Float, M: Module<T> + ?Sized>(
+    model: &M,
     file: &SafeTensors<'_>,
     path: &Path,
 ) -> Result<Vec<Vec<T>>, WeightsError> {
