@@ -17,3 +17,9 @@
 
 pub use nn;
 pub use tensor;
+
+/// The README's Rust examples, compiled and run as doctests so they stay
+/// true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

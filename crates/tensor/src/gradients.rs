@@ -25,6 +25,18 @@ pub struct Gradients<T: Float> {
     pub(crate) returns: Rc<RefCell<Returns<T>>>,
 }
 
+impl<T: Float> std::fmt::Debug for Gradients<T> {
+    /// Lists each registered parameter with the shape of its gradient, or
+    /// `None` where no gradient reached it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (id, grad) in self.params() {
+            map.entry(&format_args!("param#{}", id.get()), &grad.map(|g| g.dims().to_vec()));
+        }
+        map.finish()
+    }
+}
+
 impl<T: Float> Drop for Gradients<T> {
     fn drop(&mut self) {
         let Ok(mut returns) = self.returns.try_borrow_mut() else {

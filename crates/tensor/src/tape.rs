@@ -275,7 +275,8 @@ impl<T: Float> Pool<T> {
 /// Create vars with [`Tape::var`], [`Tape::constant`] or [`Tape::param`],
 /// combine them with ops, and call [`Var::backward`] on a scalar result.
 /// A tape can be [cleared](Tape::clear) and reused; it keeps its buffers,
-/// so a training step in steady state allocates little.
+/// so a training step in steady state makes no heap allocation, except
+/// the packing buffers that `matrixmultiply` takes for large products.
 ///
 /// # Examples
 ///

@@ -25,8 +25,8 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// The activation's name as used in run ids and reports (`sigmoid`,
-    /// `tanh`, `relu`, `leaky_relu`, `identity`).
+    /// The activation's lowercase name: `sigmoid`, `tanh`, `relu`,
+    /// `leaky_relu` or `identity`.
     pub fn name(self) -> &'static str {
         match self {
             Activation::Sigmoid => "sigmoid",
