@@ -31,7 +31,10 @@ impl<T: Float> std::fmt::Debug for Gradients<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut map = f.debug_map();
         for (id, grad) in self.params() {
-            map.entry(&format_args!("param#{}", id.get()), &grad.map(|g| g.dims().to_vec()));
+            map.entry(
+                &format_args!("param#{}", id.get()),
+                &grad.map(|g| g.dims().to_vec()),
+            );
         }
         map.finish()
     }
@@ -64,7 +67,10 @@ impl<T: Float> Gradients<T> {
     #[track_caller]
     pub fn get(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
         if var.tape().id() != self.tape_id {
-            panic!("Gradients::get: the var is on a different tape than these gradients");
+            panic!(
+                "Gradients::get: the var is on a different tape than these gradients, or was \
+                 recorded after the tape was cleared; run backward again for the new vars"
+            );
         }
         self.grads.get(var.id()).and_then(Option::as_ref)
     }

@@ -270,6 +270,12 @@ impl<T: Float> Pool<T> {
     }
 }
 
+/// A process-wide unique id for a tape, renewed by [`Tape::clear`].
+fn next_tape_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// A record of operations on [`Var`]s, for reverse-mode differentiation.
 ///
 /// Create vars with [`Tape::var`], [`Tape::constant`] or [`Tape::param`],
@@ -303,7 +309,6 @@ impl<T: Float> Default for Tape<T> {
 impl<T: Float> Tape<T> {
     /// An empty tape with gradients enabled and anomaly mode off.
     pub fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         Tape {
             inner: RefCell::new(TapeInner {
                 nodes: Vec::new(),
@@ -313,7 +318,7 @@ impl<T: Float> Tape<T> {
                 anomaly_mode: AnomalyMode::Off,
                 anomaly: None,
             }),
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            id: next_tape_id(),
         }
     }
 
@@ -378,6 +383,27 @@ impl<T: Float> Tape<T> {
                     value.dims()
                 );
             }
+            let mut inner = self.inner.borrow_mut();
+            let same_values = inner.nodes[node]
+                .value
+                .data()
+                .iter()
+                .zip(value.data())
+                .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+            if !same_values {
+                drop(inner);
+                panic!(
+                    "param: parameter {} is already on this tape with other values; \
+                     update parameters between steps, after clearing the tape",
+                    id.get()
+                );
+            }
+            // A parameter first recorded under no_grad (an evaluation pass)
+            // becomes differentiable when recorded again with gradients on.
+            if inner.grad_enabled {
+                inner.nodes[node].requires_grad = true;
+            }
+            drop(inner);
             return Var::new(self, node);
         }
         let copy = self.copy_into_buffer(value.data(), value.dims());
@@ -455,6 +481,9 @@ impl<T: Float> Tape<T> {
         inner.pool.trim();
         inner.params.clear();
         inner.anomaly = None;
+        // A new id makes Gradients from before the clear reject the vars
+        // recorded after it, which may reuse the same node slots.
+        self.id = next_tape_id();
     }
 
     /// Returns the buffers of a [`Gradients`](crate::Gradients) to this

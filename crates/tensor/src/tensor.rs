@@ -241,7 +241,8 @@ impl<T: Float> Tensor<T> {
         self.data.iter().all(|x| x.is_finite())
     }
 
-    /// The largest absolute elementwise difference to `other`, as `f64`.
+    /// The largest absolute elementwise difference to `other`, as `f64`;
+    /// NaN when any difference is NaN, so a tolerance check fails.
     ///
     /// # Panics
     ///
@@ -259,7 +260,13 @@ impl<T: Float> Tensor<T> {
             .iter()
             .zip(other.data.iter())
             .map(|(a, b)| (a.to_f64() - b.to_f64()).abs())
-            .fold(0.0, f64::max)
+            .fold(0.0, |worst, diff| {
+                if diff.is_nan() || worst.is_nan() {
+                    f64::NAN
+                } else {
+                    worst.max(diff)
+                }
+            })
     }
 }
 

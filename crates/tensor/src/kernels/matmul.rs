@@ -63,8 +63,14 @@ pub(crate) fn gemm<T: Float>(
         return;
     }
     if k == 0 {
-        for o in out[..m * n].iter_mut() {
-            *o *= beta;
+        // An empty product is zero. With beta = 0 the output may hold stale
+        // data, even NaN, which must not survive a multiplication by 0.
+        if beta == T::ZERO {
+            out[..m * n].fill(T::ZERO);
+        } else {
+            for o in out[..m * n].iter_mut() {
+                *o *= beta;
+            }
         }
         return;
     }
