@@ -11,7 +11,8 @@ use crate::catalogue::RunSpec;
 /// and results.json.
 ///
 /// Without options it runs the whole catalogue with seed 4 (the base runs over seeds 4 to 13)
-/// and writes to `results/`.
+/// and writes to `results/`. The base runs use --base-seeds seeds when it is given, else
+/// --seeds when that is given, else 10.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "experiments", version)]
 pub struct Args {
@@ -35,15 +36,17 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
 
-    /// Repeats every run over this many seeds (seed, seed + 1, ...) and reports the mean
-    /// and standard deviation of final loss and accuracy.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
-    pub seeds: u64,
+    /// Repeats every run over this many seeds (seed, seed + 1, ...), 1 by default, and
+    /// reports the mean and standard deviation of final loss and accuracy. Without
+    /// --base-seeds, the base runs use this count too.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: Option<u64>,
 
-    /// Seeds of each base run when more than --seeds: the baseline's accuracy depends on
-    /// the seed, so the report gives its spread by default.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-    pub base_seeds: u64,
+    /// Seeds of each base run, whatever --seeds is. Without it, base runs use --seeds when
+    /// given, else 10, because the baseline's accuracy depends on the seed and the report
+    /// gives its spread by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub base_seeds: Option<u64>,
 
     /// Folder for the figures, REPORT.md and results.json; created if missing.
     #[arg(long, default_value = "results", value_name = "DIR")]
@@ -68,6 +71,21 @@ pub struct Args {
 
 /// The seed of every run unless `--seed` is given.
 pub const DEFAULT_SEED: u64 = 4;
+/// Seeds of each base run when neither `--base-seeds` nor `--seeds` is given.
+pub const DEFAULT_BASE_SEEDS: u64 = 10;
+
+impl Args {
+    /// Returns the number of seeds of every run outside the `base` sweep: `--seeds`, or 1.
+    pub fn seed_count(&self) -> u64 {
+        self.seeds.unwrap_or(1)
+    }
+
+    /// Returns the number of seeds of each base run: `--base-seeds` when given, else
+    /// `--seeds` when given, else [`DEFAULT_BASE_SEEDS`].
+    pub fn base_seed_count(&self) -> u64 {
+        self.base_seeds.or(self.seeds).unwrap_or(DEFAULT_BASE_SEEDS)
+    }
+}
 
 /// A `--only` value that matches no run id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +177,40 @@ mod tests {
         assert!(!matches("l", "lr/0.01/xor"));
         assert!(!matches("lr/0.0", "lr/0.01/xor"));
         assert!(!matches("xor", "lr/0.01/xor"));
+    }
+
+    /// Returns (seeds, base seeds) for a command line of `arguments`.
+    fn seed_counts(arguments: &[&str]) -> (u64, u64) {
+        let args =
+            Args::try_parse_from(std::iter::once("experiments").chain(arguments.iter().copied()))
+                .expect("the arguments parse");
+        (args.seed_count(), args.base_seed_count())
+    }
+
+    #[test]
+    fn seed_counts_defaults() {
+        assert_eq!(seed_counts(&[]), (1, DEFAULT_BASE_SEEDS));
+    }
+
+    #[test]
+    fn seeds_apply_to_base_runs() {
+        assert_eq!(seed_counts(&["--seeds", "3"]), (3, 3));
+        assert_eq!(seed_counts(&["--seeds", "12"]), (12, 12));
+    }
+
+    #[test]
+    fn base_seeds_override_seeds() {
+        assert_eq!(seed_counts(&["--seeds", "3", "--base-seeds", "5"]), (3, 5));
+        assert_eq!(seed_counts(&["--seeds", "5", "--base-seeds", "2"]), (5, 2));
+        assert_eq!(seed_counts(&["--base-seeds", "4"]), (1, 4));
+    }
+
+    #[test]
+    fn zero_seeds_rejected() {
+        for option in ["--seeds", "--base-seeds"] {
+            let parsed = Args::try_parse_from(["experiments", option, "0"]);
+            assert!(parsed.is_err(), "{option} 0 parsed");
+        }
     }
 
     #[test]

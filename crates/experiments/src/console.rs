@@ -78,6 +78,38 @@ pub fn format_percent(accuracy: f64) -> String {
     format!("{:.2}%", 100.0 * accuracy)
 }
 
+/// Formats a wall time given in seconds: `1.23 s` from one second up, else whole
+/// milliseconds from 10 ms (`350 ms`) and two significant digits below (`4.1 ms`,
+/// `0.41 ms`), so runs of a few milliseconds do not all read `0.00 s`.
+///
+/// # Examples
+///
+/// ```
+/// use experiments::console::format_duration;
+///
+/// assert_eq!(format_duration(12.345), "12.35 s");
+/// assert_eq!(format_duration(0.35), "350 ms");
+/// assert_eq!(format_duration(0.0041), "4.1 ms");
+/// ```
+pub fn format_duration(seconds: f64) -> String {
+    let milliseconds = 1000.0 * seconds;
+    // Each threshold is where the shorter format would round up to the next one's range.
+    if milliseconds >= 999.5 {
+        format!("{seconds:.2} s")
+    } else if milliseconds >= 9.95 {
+        format!("{milliseconds:.0} ms")
+    } else if milliseconds >= 0.995 {
+        format!("{milliseconds:.1} ms")
+    } else {
+        format!("{milliseconds:.2} ms")
+    }
+}
+
+/// Formats an optional accuracy as [`format_percent`] does, or `-` for `None`.
+fn format_optional_percent(accuracy: Option<f64>) -> String {
+    accuracy.map_or_else(|| "-".to_string(), format_percent)
+}
+
 /// Writes the training log of `result`: the loss of every `print_every`-th epoch
 /// (`epoch 500 loss : 0.2372`), one line per training point
 /// (`Iter 1 | Ground truth: 1 | Prediction: 0.95913`) and the summary
@@ -85,7 +117,8 @@ pub fn format_percent(accuracy: f64) -> String {
 /// before the predictions. A `print_every` of 0 leaves out the epoch lines.
 ///
 /// The summary's accuracy is counted from the printed predictions: thresholding each
-/// printed value at 0.5 (above is class 1) gives the same count.
+/// printed value at 0.5 (above is class 1) gives the same count. A diverged run has no
+/// accuracy, so its summary reads `accuracy=- (diverged)`.
 ///
 /// # Errors
 ///
@@ -120,12 +153,11 @@ pub fn write_training_log(
             format_prediction(output)
         )?;
     }
-    writeln!(
-        out,
-        "loss={:.5} accuracy={}",
-        result.final_loss,
-        format_percent(result.accuracy)
-    )
+    let accuracy = match result.accuracy {
+        Some(accuracy) => format_percent(accuracy),
+        None => "- (diverged)".to_string(),
+    };
+    writeln!(out, "loss={:.5} accuracy={accuracy}", result.final_loss)
 }
 
 /// Returns ` (op `NAME`)` for a known op, else nothing.
@@ -142,35 +174,33 @@ fn op_suffix(op: Option<&str>) -> String {
 /// Returns the error of the writer.
 pub fn write_run_line(out: &mut impl Write, result: &RunResult) -> io::Result<()> {
     let label = format!("{} seed {}", result.id, result.seed);
+    let time = format_duration(result.seconds);
     if let Some(divergence) = &result.divergence {
         return writeln!(
             out,
-            "{label:<36} diverged at epoch {}{}  {:>6.2}s",
+            "{label:<36} diverged at epoch {}{}  {time:>8}",
             divergence.epoch,
             op_suffix(divergence.op.as_deref()),
-            result.seconds
         );
     }
-    let test = result
-        .test_accuracy
-        .map_or_else(|| "-".to_string(), format_percent);
     let target = result
         .updates_to_target
         .map_or_else(|| "never".to_string(), |updates| updates.to_string());
     writeln!(
         out,
-        "{label:<36} loss {:>9}  acc {:>7}  test {:>7}  <0.01 after {:>6}  {:>6.2}s",
+        "{label:<36} loss {:>9}  acc {:>7}  test {:>7}  <0.01 after {:>6}  {time:>8}",
         format_loss(result.final_loss),
-        format_percent(result.accuracy),
-        test,
+        format_optional_percent(result.accuracy),
+        format_optional_percent(result.test_accuracy),
         target,
-        result.seconds
     )
 }
 
 /// Writes the seed statistics of a record run over more than one seed, as
-/// `base/linear  over 5 seeds: loss 0.01234 ± 0.00400, acc 98.10% ± 2.00%, 5/5 at 100%, 0 diverged`.
-/// Writes nothing for a single seed.
+/// `base/linear  over 5 seeds: loss 0.01234 ± 0.00400, acc 98.10% ± 2.00%, 4/5 at 100%,
+/// 0 diverged` on one line. Loss and accuracy cover the seeds that did not diverge, and
+/// name their count when some did (`acc 97.50% ± 2.50% over 4 seeds`). Writes nothing for a
+/// single seed.
 ///
 /// # Errors
 ///
@@ -180,19 +210,57 @@ pub fn write_stats_line(out: &mut impl Write, record: &RunRecord) -> io::Result<
     if stats.seeds.len() < 2 {
         return Ok(());
     }
+    let seeds = stats.seeds.len();
+    let over = |count: usize| {
+        if count < seeds {
+            format!(" over {count} seeds")
+        } else {
+            String::new()
+        }
+    };
     let loss = stats.final_loss.map_or_else(
         || "all diverged".to_string(),
-        |loss| format!("{} ± {}", format_loss(loss.mean), format_loss(loss.std)),
+        |loss| {
+            format!(
+                "{} ± {}{}",
+                format_loss(loss.mean),
+                format_loss(loss.std),
+                over(loss.count)
+            )
+        },
+    );
+    let accuracy = stats.accuracy.map_or_else(
+        || "all diverged".to_string(),
+        |accuracy| {
+            format!(
+                "{} ± {}{}",
+                format_percent(accuracy.mean),
+                format_percent(accuracy.std),
+                over(accuracy.count)
+            )
+        },
     );
     writeln!(
         out,
-        "{:<36} over {} seeds: loss {loss}, acc {} ± {}, {}/{} at 100%, {} diverged",
-        record.spec.id,
-        stats.seeds.len(),
-        format_percent(stats.accuracy.mean),
-        format_percent(stats.accuracy.std),
-        stats.perfect,
-        stats.seeds.len(),
-        stats.diverged
+        "{:<36} over {seeds} seeds: loss {loss}, acc {accuracy}, {}/{seeds} at 100%, {} \
+         diverged",
+        record.spec.id, stats.perfect, stats.diverged
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_units() {
+        assert_eq!(format_duration(1.0), "1.00 s");
+        assert_eq!(format_duration(0.9996), "1.00 s");
+        assert_eq!(format_duration(0.999), "999 ms");
+        assert_eq!(format_duration(0.0412), "41 ms");
+        assert_eq!(format_duration(0.00996), "10 ms");
+        assert_eq!(format_duration(0.0041), "4.1 ms");
+        assert_eq!(format_duration(0.00041), "0.41 ms");
+        assert_eq!(format_duration(0.0), "0.00 ms");
+    }
 }

@@ -7,7 +7,8 @@
 //! | decision boundary | each base, activation and conv run | `ID-boundary.png` |
 //! | overlaid learning curves | each sweep but `base`, per data set | `SWEEP-DATA-curves.png` |
 //!
-//! `ID` is the run id with `/` replaced by `-`. Figures show the first seed of each run.
+//! `ID` is the run id with `/` replaced by `-`. Figures show the first seed of each run,
+//! and their titles name the run without the seed, which the report's setup states.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,7 +28,7 @@ pub struct RunFigures {
     pub curve: Option<String>,
     /// Ground truth beside the predicted classes.
     pub comparison: Option<String>,
-    /// The model output over `[0, 1]^2` with the data points.
+    /// The model output over the run's grid rectangle, with the data points.
     pub boundary: Option<String>,
 }
 
@@ -107,16 +108,6 @@ fn loss_label(loss: LossSpec) -> &'static str {
     }
 }
 
-/// Returns a title's run description: id, and seed when there is more than one.
-fn run_title(record: &RunRecord) -> String {
-    let result = record.first();
-    if record.results.len() > 1 {
-        format!("{} (seed {})", record.spec.id, result.seed)
-    } else {
-        record.spec.id.clone()
-    }
-}
-
 /// Draws every figure for `records` into `out/figures` (which must exist) and returns their
 /// index. Runs whose results have no grid get no boundary map.
 ///
@@ -137,7 +128,7 @@ pub fn write_figures(out: &Path, records: &[RunRecord]) -> Result<FigureIndex, P
                 label: spec.id.clone(),
                 losses: result.losses.clone(),
             }];
-            let title = format!("Learning curve: {}", run_title(record));
+            let title = format!("Learning curve: {}", spec.id);
             plot::learning_curves(&out.join(&path), &title, loss_label(spec.loss), &series)?;
             figures.curve = Some(path);
         }
@@ -145,7 +136,7 @@ pub fn write_figures(out: &Path, records: &[RunRecord]) -> Result<FigureIndex, P
             let path = relative(format!("{stem}-comparison.png"));
             plot::comparison(
                 &out.join(&path),
-                &run_title(record),
+                &spec.id,
                 &result.points,
                 &result.labels,
                 &result.predictions,
@@ -154,12 +145,13 @@ pub fn write_figures(out: &Path, records: &[RunRecord]) -> Result<FigureIndex, P
         }
         if wants_boundary(spec) && !result.grid.is_empty() {
             let path = relative(format!("{stem}-boundary.png"));
-            let title = format!("Model output: {}", run_title(record));
+            let title = format!("Model output: {}", spec.id);
             plot::decision_boundary(
                 &out.join(&path),
                 &title,
                 &result.grid,
                 GRID_RESOLUTION,
+                result.grid_bounds,
                 &result.points,
                 &result.labels,
             )?;

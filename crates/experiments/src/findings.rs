@@ -16,13 +16,17 @@ pub const XOR_LINEAR_BOUND: usize = 16;
 /// The number of points in the XOR set.
 const XOR_POINTS: usize = 21;
 
-/// Returns `correct/total` for a result, as `20/21`.
+/// Returns `correct/total` for a result, as `20/21`, or `no accuracy (diverged)` for a
+/// diverged run.
 pub fn fraction(result: &RunResult) -> String {
-    format!("{}/{}", result.correct, result.labels.len())
+    match result.correct {
+        Some(correct) => format!("{correct}/{}", result.labels.len()),
+        None => "no accuracy (diverged)".to_string(),
+    }
 }
 
 /// Joins names as `a`, `a and b` or `a, b and c`.
-fn join_names(names: &[String]) -> String {
+pub fn join_names(names: &[String]) -> String {
     match names {
         [] => String::new(),
         [only] => only.clone(),
@@ -89,12 +93,17 @@ pub fn group_findings(dataset: &str, group: &[&RunRecord]) -> String {
 
     let perfect: Vec<String> = group
         .iter()
-        .filter(|record| record.first().accuracy == 1.0)
+        .filter(|record| record.first().accuracy == Some(1.0))
         .map(|record| name(record))
         .collect();
     let imperfect: Vec<String> = group
         .iter()
-        .filter(|record| record.first().accuracy < 1.0 && record.first().divergence.is_none())
+        .filter(|record| {
+            record
+                .first()
+                .accuracy
+                .is_some_and(|accuracy| accuracy < 1.0)
+        })
         .map(|record| format!("{} {}", name(record), fraction(record.first())))
         .collect();
     match (perfect.is_empty(), imperfect.is_empty()) {
@@ -149,7 +158,7 @@ fn single_findings(dataset: &str, record: &RunRecord) -> String {
             format_loss(result.final_loss)
         ),
     };
-    let points = if result.accuracy == 1.0 {
+    let points = if result.accuracy == Some(1.0) {
         format!(
             "every training point ({}) is classified correctly",
             fraction(result)
@@ -309,31 +318,63 @@ pub fn seed_findings(dataset: &str, group: &[&RunRecord]) -> Option<String> {
     Some(sentence)
 }
 
-/// Writes the spread of one run over its seeds: how many classify every training point, what
-/// the others get, and how many diverged.
+/// Writes the spread of one run over its seeds: how many diverged, how many of the others
+/// classify every training point, and what the rest get.
 fn single_seed_findings(record: &RunRecord) -> String {
     let seeds = &record.stats.seeds;
-    let mut sentence = format!(
-        "Over seeds {} to {}, {} of {} classify every training point",
-        seeds[0],
-        seeds[seeds.len() - 1],
-        record.stats.perfect,
-        seeds.len()
-    );
-    let others: Vec<String> = record
+    let total = seeds.len();
+    let range = format!("Over seeds {} to {}", seeds[0], seeds[total - 1]);
+    let diverged: Vec<String> = record
         .results
         .iter()
-        .filter(|result| result.accuracy < 1.0 && result.divergence.is_none())
+        .filter(|result| result.divergence.is_some())
+        .map(|result| result.seed.to_string())
+        .collect();
+    let imperfect: Vec<String> = record
+        .results
+        .iter()
+        .filter(|result| result.accuracy.is_some_and(|accuracy| accuracy < 1.0))
         .map(|result| format!("{} (seed {})", fraction(result), result.seed))
         .collect();
-    if !others.is_empty() {
-        sentence.push_str(&format!("; the others get {}", join_names(&others)));
+    let imperfect = join_names(&imperfect);
+    let finished = total - diverged.len();
+    let perfect = record.stats.perfect;
+    let verb = if perfect == 1 {
+        "classifies"
+    } else {
+        "classify"
+    };
+
+    if diverged.is_empty() {
+        return match perfect {
+            0 => format!("{range}, no seed classifies every training point; they get {imperfect}."),
+            p if p == total => format!("{range}, every seed classifies every training point."),
+            p => format!(
+                "{range}, {p} of {total} {verb} every training point; the rest get {imperfect}."
+            ),
+        };
     }
-    sentence.push('.');
-    if record.stats.diverged > 0 {
-        sentence.push_str(&format!(" {} diverged.", record.stats.diverged));
-    }
-    sentence
+    let diverged_part = match diverged.as_slice() {
+        [only] => format!("1 seed diverged (seed {only})"),
+        list => format!("{} seeds diverged (seeds {})", list.len(), join_names(list)),
+    };
+    let finished_part = match (finished, perfect) {
+        (0, _) => return format!("{range}, every seed diverged."),
+        (1, 1) => "The other seed classifies every training point.".to_string(),
+        (1, _) => format!("The other seed gets {imperfect}."),
+        (_, 0) => format!(
+            "Of the other {finished}, none classifies every training point; they get \
+             {imperfect}."
+        ),
+        (_, p) if p == finished => {
+            format!("Of the other {finished}, all classify every training point.")
+        }
+        (_, p) => format!(
+            "Of the other {finished}, {p} {verb} every training point; the rest get \
+             {imperfect}."
+        ),
+    };
+    format!("{range}, {diverged_part}. {finished_part}")
 }
 
 /// Returns whether a run trains on the XOR set itself (not on a user's file).
@@ -356,7 +397,11 @@ pub fn linear_bound_check(records: &[&RunRecord]) -> Option<String> {
     }
     let over: Vec<String> = checked
         .iter()
-        .filter(|(_, result)| result.correct > XOR_LINEAR_BOUND)
+        .filter(|(_, result)| {
+            result
+                .correct
+                .is_some_and(|correct| correct > XOR_LINEAR_BOUND)
+        })
         .map(|(record, result)| {
             format!(
                 "`{}` seed {} ({})",
@@ -368,8 +413,7 @@ pub fn linear_bound_check(records: &[&RunRecord]) -> Option<String> {
         .collect();
     let finished: Vec<usize> = checked
         .iter()
-        .filter(|(_, result)| result.divergence.is_none())
-        .map(|(_, result)| result.correct)
+        .filter_map(|(_, result)| result.correct)
         .collect();
     let bound = format!(
         "Without hidden activations the network is linear in its input, and no linear \
@@ -407,35 +451,64 @@ pub fn conv_xor_findings(records: &[&RunRecord]) -> Option<String> {
         .iter()
         .find(|record| record.spec.sweep == "conv" && on_xor(&record.spec, record.first()))?;
     let result = record.first();
-    let mut sentence = format!(
-        "On XOR the conv model ends, after {} epochs at lr {}, at loss {} with {} points \
-         correct ({:.2}%).",
-        record.spec.epochs,
-        format_lr(record.spec.lr),
-        format_loss(result.final_loss),
-        fraction(result),
-        100.0 * result.accuracy
-    );
+    let mut sentence = match result.accuracy {
+        Some(accuracy) => format!(
+            "On XOR the conv model ends, after {} epochs at lr {}, at loss {} with {} points \
+             correct ({:.2}%).",
+            record.spec.epochs,
+            format_lr(record.spec.lr),
+            format_loss(result.final_loss),
+            fraction(result),
+            100.0 * accuracy
+        ),
+        // Only a diverged run has no accuracy.
+        None => format!(
+            "On XOR the conv model, at lr {}, diverged{}.",
+            format_lr(record.spec.lr),
+            result
+                .divergence
+                .as_ref()
+                .map(|divergence| format!(" at epoch {}", divergence.epoch))
+                .unwrap_or_default()
+        ),
+    };
     let seeds = record.stats.seeds.len();
     if seeds > 1 {
-        sentence.push_str(&format!(
-            " Over {seeds} seeds its accuracy is {:.2}% ± {:.2}%, and {} of the {seeds} seeds \
-             classify every point.",
-            100.0 * record.stats.accuracy.mean,
-            100.0 * record.stats.accuracy.std,
-            record.stats.perfect
-        ));
+        match record.stats.accuracy {
+            Some(accuracy) => {
+                let over = if accuracy.count < seeds {
+                    format!(" (over the {} seeds that did not diverge)", accuracy.count)
+                } else {
+                    String::new()
+                };
+                sentence.push_str(&format!(
+                    " Over {seeds} seeds its accuracy is {:.2}% ± {:.2}%{over}, and {} of the \
+                     {seeds} seeds classify every point.",
+                    100.0 * accuracy.mean,
+                    100.0 * accuracy.std,
+                    record.stats.perfect
+                ));
+            }
+            None => sentence.push_str(&format!(" All {seeds} seeds diverged.")),
+        }
     }
-    let best = record.results.iter().map(|r| r.correct).max().unwrap_or(0);
-    let subject = if seeds > 1 { "No seed does" } else { "That is" };
+    let Some(best) = record.results.iter().filter_map(|r| r.correct).max() else {
+        return Some(sentence);
+    };
     if best <= XOR_LINEAR_BOUND {
+        let subject = if seeds > 1 { "No seed does" } else { "That is" };
         sentence.push_str(&format!(
             " {subject} no better than the best linear classifier ({XOR_LINEAR_BOUND}/\
              {XOR_POINTS}), so the conv model has not learned XOR."
         ));
     } else {
+        let subject = if seeds > 1 {
+            "The best seed gets"
+        } else {
+            "That is"
+        };
         sentence.push_str(&format!(
-            " The best seed gets {best}/{XOR_POINTS}, more than any linear classifier \
+            " {subject} {best}/{XOR_POINTS}, more than any linear classifier \
              ({XOR_LINEAR_BOUND}/{XOR_POINTS})."
         ));
     }
@@ -445,6 +518,115 @@ pub fn conv_xor_findings(records: &[&RunRecord]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::{train, Divergence, RunData, TrainOptions};
+    use crate::suite::SeedStats;
+
+    /// Returns a record of `base/xor` whose seeds 1, 2, ... get `outcomes`: `Some(n)` points
+    /// correct, or `None` for a diverged seed. The numbers are set on one-epoch results,
+    /// because the sentences read only them.
+    fn record_with(outcomes: &[Option<usize>]) -> RunRecord {
+        let spec = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
+        let results: Vec<RunResult> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(offset, &correct)| {
+                let seeded = spec.with_seed(1 + offset as u64);
+                let mut result = train(
+                    &seeded,
+                    &RunData::for_spec(&seeded),
+                    TrainOptions::default(),
+                )
+                .expect("the baseline is valid");
+                result.correct = correct;
+                result.accuracy = correct.map(|correct| correct as f64 / XOR_POINTS as f64);
+                if correct.is_none() {
+                    result.divergence = Some(Divergence {
+                        epoch: 1,
+                        op: None,
+                        detail: None,
+                    });
+                }
+                result
+            })
+            .collect();
+        RunRecord {
+            spec,
+            stats: SeedStats::of(&results),
+            results,
+        }
+    }
+
+    /// Returns the seed sentence of a record with `outcomes` (see [`record_with`]).
+    fn seed_sentence(outcomes: &[Option<usize>]) -> String {
+        let record = record_with(outcomes);
+        seed_findings("xor", &[&record]).expect("more than one seed")
+    }
+
+    #[test]
+    fn seed_sentence_none_perfect() {
+        assert_eq!(
+            seed_sentence(&[Some(19), Some(20)]),
+            "Over seeds 1 to 2, no seed classifies every training point; they get 19/21 \
+             (seed 1) and 20/21 (seed 2)."
+        );
+    }
+
+    #[test]
+    fn seed_sentence_all_perfect() {
+        assert_eq!(
+            seed_sentence(&[Some(21), Some(21), Some(21)]),
+            "Over seeds 1 to 3, every seed classifies every training point."
+        );
+    }
+
+    #[test]
+    fn seed_sentence_some_perfect() {
+        assert_eq!(
+            seed_sentence(&[Some(21), Some(20), Some(21)]),
+            "Over seeds 1 to 3, 2 of 3 classify every training point; the rest get 20/21 \
+             (seed 2)."
+        );
+    }
+
+    #[test]
+    fn seed_sentence_one_perfect() {
+        assert_eq!(
+            seed_sentence(&[Some(20), Some(21)]),
+            "Over seeds 1 to 2, 1 of 2 classifies every training point; the rest get 20/21 \
+             (seed 1)."
+        );
+    }
+
+    #[test]
+    fn seed_sentence_with_diverged() {
+        assert_eq!(
+            seed_sentence(&[Some(21), None, Some(18)]),
+            "Over seeds 1 to 3, 1 seed diverged (seed 2). Of the other 2, 1 classifies every \
+             training point; the rest get 18/21 (seed 3)."
+        );
+        assert_eq!(
+            seed_sentence(&[None, Some(21), None]),
+            "Over seeds 1 to 3, 2 seeds diverged (seeds 1 and 3). The other seed classifies \
+             every training point."
+        );
+        assert_eq!(
+            seed_sentence(&[None, Some(17), Some(16)]),
+            "Over seeds 1 to 3, 1 seed diverged (seed 1). Of the other 2, none classifies \
+             every training point; they get 17/21 (seed 2) and 16/21 (seed 3)."
+        );
+        assert_eq!(
+            seed_sentence(&[None, None]),
+            "Over seeds 1 to 2, every seed diverged."
+        );
+    }
+
+    #[test]
+    fn fraction_of_diverged_run() {
+        let record = record_with(&[None]);
+        assert_eq!(fraction(record.first()), "no accuracy (diverged)");
+        let record = record_with(&[Some(20)]);
+        assert_eq!(fraction(record.first()), "20/21");
+    }
 
     #[test]
     fn join_names_forms() {

@@ -54,8 +54,8 @@ fn run(args: Args) -> Result<()> {
     prepare_output(&args.out)?;
 
     let options = SuiteOptions {
-        seeds: args.seeds as usize,
-        base_seeds: args.base_seeds as usize,
+        seeds: args.seed_count() as usize,
+        base_seeds: args.base_seed_count() as usize,
         data,
     };
     let started = Instant::now();

@@ -15,6 +15,8 @@ mod boundary;
 mod comparison;
 mod contour;
 mod curves;
+mod legend;
+mod lines;
 #[cfg(test)]
 mod samples;
 
@@ -173,9 +175,15 @@ fn class_colour(label: f64) -> RGBColor {
 /// Returns the axis range for point coordinates: `[0, 1]` widened to cover every finite
 /// coordinate, plus a 5% margin on each side.
 fn point_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    covering_range([0.0, 1.0], values)
+}
+
+/// Returns the axis range that covers `base` (low end first) and every finite value, plus
+/// a 5% margin on each side.
+fn covering_range(base: [f64; 2], values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (low, high) = values
         .filter(|value| value.is_finite())
-        .fold((0.0_f64, 1.0_f64), |(low, high), value| {
+        .fold((base[0], base[1]), |(low, high), value| {
             (low.min(value), high.max(value))
         });
     let margin = 0.05 * (high - low);
@@ -232,6 +240,13 @@ mod tests {
         let range = point_range([0.2, 0.7].into_iter());
         assert!((range.start + 0.05).abs() < 1e-12, "{range:?}");
         assert!((range.end - 1.05).abs() < 1e-12, "{range:?}");
+    }
+
+    #[test]
+    fn covering_range_starts_from_base() {
+        let range = covering_range([-5.0, 5.0], [0.0, 6.0].into_iter());
+        assert!((range.start + 5.55).abs() < 1e-12, "{range:?}");
+        assert!((range.end - 6.55).abs() < 1e-12, "{range:?}");
     }
 
     #[test]

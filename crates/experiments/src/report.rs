@@ -6,11 +6,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::catalogue::DataSpec;
 use crate::catalogue::{format_lr, BASE_EPOCHS, BASE_LR};
-use crate::console::{format_loss, format_percent};
+use crate::cli::DEFAULT_BASE_SEEDS;
+use crate::console::{format_duration, format_loss, format_percent};
 use crate::figures::{legend, sweep_title, FigureIndex};
 use crate::findings::{
-    conv_xor_findings, fraction, group_findings, linear_bound_check, seed_findings,
+    conv_xor_findings, fraction, group_findings, join_names, linear_bound_check, seed_findings,
 };
 use crate::runner::{LINEAR_POINTS, TARGET_LOSS, TEST_SEED_OFFSET, TRAIN_SEED_OFFSET};
 use crate::suite::{MeanStd, RunRecord};
@@ -27,9 +29,9 @@ pub struct RunContext {
     pub command: String,
     /// The first seed of every run.
     pub seed: u64,
-    /// Seeds per run.
+    /// Seeds per run outside the `base` sweep.
     pub seeds: usize,
-    /// Seeds per base run, at least `seeds`.
+    /// Seeds per run of the `base` sweep (see [`crate::cli::Args::base_seed_count`]).
     pub base_seeds: usize,
     /// The data file that replaced the built-in data sets, if any.
     pub data_file: Option<String>,
@@ -106,31 +108,14 @@ pub fn render_report(context: &RunContext, records: &[RunRecord], figures: &Figu
             continue;
         }
         number += 1;
-        write_section(&mut text, number, sweep, &group, figures);
+        write_section(&mut text, context, number, sweep, &group, figures);
     }
     text
 }
 
-/// Writes the setup section: data, baseline, seeds, and how to read the tables.
+/// Writes the setup section: data, baseline, seeds, and how to read the tables. Sentences
+/// about a data set appear only when a run used it.
 fn write_setup(text: &mut String, context: &RunContext, records: &[RunRecord]) {
-    let seed_range = |count: usize| match count {
-        1 => format!("seed {}", context.seed),
-        _ => format!(
-            "seeds {} to {}",
-            context.seed,
-            context.seed.wrapping_add(count as u64 - 1)
-        ),
-    };
-    let base_note = if records.iter().any(|record| record.spec.sweep == "base")
-        && context.base_seeds > context.seeds
-    {
-        format!(
-            ", except the base runs, which use {} because their outcome depends on the seed",
-            seed_range(context.base_seeds)
-        )
-    } else {
-        String::new()
-    };
     text.push_str("## Setup\n\n");
     match &context.data_file {
         Some(file) => {
@@ -158,32 +143,98 @@ fn write_setup(text: &mut String, context: &RunContext, records: &[RunRecord]) {
          N(0, 1) and biases at zero. Each sweep changes one of these settings.",
         format_lr(BASE_LR)
     );
-    let _ = writeln!(
-        text,
-        "- **Seeds**: every run uses {}{base_note}. A run's seed draws its initial weights; on \
-         the linear set the training points use seed + {TRAIN_SEED_OFFSET} and the test points \
-         seed + {TEST_SEED_OFFSET}. Figures and per-run columns show the first seed{}.",
-        seed_range(context.seeds),
-        if context.seeds > 1 || !base_note.is_empty() {
-            "; the ± columns give mean ± sample standard deviation over all seeds"
-        } else {
-            ""
-        }
-    );
+    let _ = writeln!(text, "- **Seeds**: {}", seeds_text(context, records));
     let _ = writeln!(
         text,
         "- **Columns**: *final loss* is the loss of one more forward pass after the last \
-         update. *Accuracy* counts an output above 0.5 as class 1, so it is a multiple of \
-         1/21 on XOR and 1/100 on linear. *Updates to < {TARGET_LOSS}* is the number of updates \
-         after which the loss first fell below {TARGET_LOSS} (\"never\" if it did not). A run \
-         whose loss becomes NaN or infinite stops and shows the epoch and the first op that \
-         produced a non-finite value.\n"
+         update. *Accuracy* counts an output above 0.5 as class 1, so it is a multiple of {}. \
+         *Updates to < {TARGET_LOSS}* is the number of updates after which the loss first fell \
+         below {TARGET_LOSS} (\"never\" if it did not). A run whose loss becomes NaN or \
+         infinite stops and shows the epoch and the first op that produced a non-finite \
+         value. It has no accuracy, because its outputs come from exploded weights.\n",
+        accuracy_steps(context, records)
     );
+}
+
+/// Returns the seeds bullet of the setup: which seeds the runs use, the rule for the base
+/// runs, how the data seeds derive from a run's seed, and what the figures show.
+fn seeds_text(context: &RunContext, records: &[RunRecord]) -> String {
+    let seed_range = |count: usize| match count {
+        1 => format!("seed {}", context.seed),
+        _ => format!(
+            "seeds {} to {}",
+            context.seed,
+            context.seed.wrapping_add(count as u64 - 1)
+        ),
+    };
+    let has_base = records.iter().any(|record| record.spec.sweep == "base");
+    let has_others = records.iter().any(|record| record.spec.sweep != "base");
+    let mut sentences = Vec::new();
+    sentences.push(match (has_base, has_others) {
+        (true, true) if context.base_seeds != context.seeds => format!(
+            "every run uses {}, except the base runs, which use {}.",
+            seed_range(context.seeds),
+            seed_range(context.base_seeds)
+        ),
+        (true, false) => format!("every run uses {}.", seed_range(context.base_seeds)),
+        _ => format!("every run uses {}.", seed_range(context.seeds)),
+    });
+    if has_base {
+        sentences.push(format!(
+            "The base runs use `--base-seeds` seeds when that option is given, else `--seeds` \
+             seeds when that is given, else {DEFAULT_BASE_SEEDS}, so that by default the report \
+             gives the spread of the baseline's outcome, which depends on the seed."
+        ));
+    }
+    let on_linear = context.data_file.is_none()
+        && records
+            .iter()
+            .any(|record| record.spec.dataset == DataSpec::Linear);
+    if on_linear {
+        sentences.push(format!(
+            "A run's seed draws its initial weights; on the linear set the training points use \
+             seed + {TRAIN_SEED_OFFSET} and the test points seed + {TEST_SEED_OFFSET}."
+        ));
+    } else {
+        sentences.push("A run's seed draws its initial weights.".to_string());
+    }
+    let spread = records.iter().any(|record| record.results.len() > 1);
+    sentences.push(format!(
+        "Figures and per-run columns show seed {}{}.",
+        context.seed,
+        if spread {
+            "; the ± columns give mean ± sample standard deviation over the seeds that did \
+             not diverge"
+        } else {
+            ""
+        }
+    ));
+    sentences.join(" ")
+}
+
+/// Returns the accuracy step of each data set in `records`, as `1/21 on XOR and 1/100 on
+/// linear`.
+fn accuracy_steps(context: &RunContext, records: &[RunRecord]) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    for record in records {
+        let result = record.first();
+        let name = if context.data_file.is_none() && result.dataset == "xor" {
+            "XOR"
+        } else {
+            result.dataset.as_str()
+        };
+        let step = format!("1/{} on {name}", result.labels.len());
+        if !steps.contains(&step) {
+            steps.push(step);
+        }
+    }
+    join_names(&steps)
 }
 
 /// Writes one sweep's section: the table, the findings per data set, then the figures.
 fn write_section(
     text: &mut String,
+    context: &RunContext,
     number: usize,
     sweep: &str,
     group: &[&RunRecord],
@@ -191,7 +242,12 @@ fn write_section(
 ) {
     let _ = writeln!(text, "## {number}. {}\n", section_heading(sweep));
     let _ = writeln!(text, "{}\n", section_intro(sweep, group[0]));
-    write_table(text, group);
+    // Only the built-in linear set has a test draw.
+    let has_test = context.data_file.is_none()
+        && group
+            .iter()
+            .any(|record| record.spec.dataset == DataSpec::Linear);
+    write_table(text, group, has_test);
 
     let mut datasets: Vec<&str> = Vec::new();
     for record in group {
@@ -221,7 +277,12 @@ fn write_section(
             let _ = writeln!(text, "{sentence}\n");
         }
     }
-    write_figures(text, sweep, group, &datasets, figures);
+    let region = if context.data_file.is_some() {
+        "the data's bounding box"
+    } else {
+        "the unit square"
+    };
+    write_figures(text, sweep, group, &datasets, figures, region);
 }
 
 /// Returns the heading of a sweep's section.
@@ -266,21 +327,23 @@ fn section_intro(sweep: &str, first: &RunRecord) -> String {
     }
 }
 
-/// Formats a mean ± std of fractions as percentages.
-fn percent_stats(stats: &MeanStd) -> String {
-    format!(
-        "{} ± {}",
-        format_percent(stats.mean),
-        format_percent(stats.std)
-    )
+/// Formats a mean ± std over `seeds` seeds as `mean ± std`, adding `(over 2 of 3 seeds)`
+/// when it covers fewer seeds, or `all diverged` when it covers none.
+fn spread_cell(stats: Option<MeanStd>, seeds: usize, format: fn(f64) -> String) -> String {
+    let Some(stats) = stats else {
+        return "all diverged".to_string();
+    };
+    let mut cell = format!("{} ± {}", format(stats.mean), format(stats.std));
+    if stats.count < seeds {
+        let _ = write!(cell, " (over {} of {seeds} seeds)", stats.count);
+    }
+    cell
 }
 
-/// Writes the table of a section: one row per run.
-fn write_table(text: &mut String, group: &[&RunRecord]) {
+/// Writes the table of a section: one row per run, with a test-accuracy column when
+/// `has_test` is set.
+fn write_table(text: &mut String, group: &[&RunRecord], has_test: bool) {
     let seeds = group.iter().map(|r| r.stats.seeds.len()).max().unwrap_or(1);
-    let has_test = group
-        .iter()
-        .any(|record| record.first().test_accuracy.is_some());
     let mut header: Vec<String> = vec!["run".into(), "final loss".into(), "accuracy".into()];
     if has_test {
         header.push("test accuracy".into());
@@ -309,34 +372,33 @@ fn write_table(text: &mut String, group: &[&RunRecord]) {
             )),
             None => cells.push(format_loss(result.final_loss)),
         }
-        // A diverged run's outputs are NaN, so its accuracy tells nothing about the model.
-        let diverged = result.divergence.is_some();
-        if diverged {
-            cells.push("-".to_string());
-        } else {
-            cells.push(format!(
+        // A diverged run has no accuracy (see `RunResult::accuracy`).
+        match result.accuracy {
+            Some(accuracy) => cells.push(format!(
                 "{} ({})",
-                format_percent(result.accuracy),
+                format_percent(accuracy),
                 fraction(result)
-            ));
+            )),
+            None => cells.push("-".to_string()),
         }
         if has_test {
-            let test = result.test_accuracy.filter(|_| !diverged);
-            cells.push(test.map_or_else(|| "-".to_string(), format_percent));
+            cells.push(
+                result
+                    .test_accuracy
+                    .map_or_else(|| "-".to_string(), format_percent),
+            );
         }
         cells.push(
             result
                 .updates_to_target
                 .map_or_else(|| "never".to_string(), |updates| updates.to_string()),
         );
-        cells.push(format!("{:.2} s", result.seconds));
+        cells.push(format_duration(result.seconds));
         if seeds > 1 {
             let stats = &record.stats;
-            cells.push(stats.final_loss.map_or_else(
-                || "all diverged".to_string(),
-                |loss| format!("{} ± {}", format_loss(loss.mean), format_loss(loss.std)),
-            ));
-            cells.push(percent_stats(&stats.accuracy));
+            let count = stats.seeds.len();
+            cells.push(spread_cell(stats.final_loss, count, format_loss));
+            cells.push(spread_cell(stats.accuracy, count, format_percent));
             cells.push(format!("{} / {}", stats.perfect, stats.diverged));
         }
         let _ = writeln!(text, "| {} |", cells.join(" | "));
@@ -345,12 +407,14 @@ fn write_table(text: &mut String, group: &[&RunRecord]) {
 }
 
 /// Writes the figures of a section: overlaid curves per data set, then per-run figures.
+/// `region` names the area a decision-boundary map covers.
 fn write_figures(
     text: &mut String,
     sweep: &str,
     group: &[&RunRecord],
     datasets: &[&str],
     figures: &FigureIndex,
+    region: &str,
 ) {
     if let Some(by_data) = figures.sweeps.get(sweep) {
         for dataset in datasets {
@@ -380,7 +444,7 @@ fn write_figures(
         if let Some(path) = &run.boundary {
             let _ = writeln!(
                 text,
-                "![{id} ({}): model output over the unit square]({path})\n",
+                "![{id} ({}): model output over {region}]({path})\n",
                 legend(&record.spec)
             );
         }

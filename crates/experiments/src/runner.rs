@@ -37,8 +37,71 @@ pub const TRAIN_SEED_OFFSET: u64 = 1_000_000;
 pub const TEST_SEED_OFFSET: u64 = 2_000_000;
 /// The loss below which a run counts as converged, for [`RunResult::updates_to_target`].
 pub const TARGET_LOSS: f64 = 0.01;
-/// Points along each side of the decision-boundary grid over `[0, 1]^2`.
+/// Points along each side of the decision-boundary grid.
 pub const GRID_RESOLUTION: usize = 100;
+/// The margin [`GridBounds::around`] adds on each side, as a fraction of the data's extent.
+pub const GRID_MARGIN: f64 = 0.05;
+
+/// The rectangle of the input plane that a decision-boundary grid covers: `x0` from
+/// `x0[0]` to `x0[1]` and `x1` from `x1[0]` to `x1[1]`, each with the low end first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridBounds {
+    /// The range of the first coordinate.
+    pub x0: [f64; 2],
+    /// The range of the second coordinate.
+    pub x1: [f64; 2],
+}
+
+impl GridBounds {
+    /// The unit square `[0, 1]^2`, which contains both built-in data sets.
+    pub const UNIT: GridBounds = GridBounds {
+        x0: [0.0, 1.0],
+        x1: [0.0, 1.0],
+    };
+
+    /// Returns the bounding box of the finite coordinates of `points`, widened on each side
+    /// by [`GRID_MARGIN`] of its extent. An axis whose coordinates are all equal gets a
+    /// range of 1 centred on them, and an axis without finite coordinates gets `[0, 1]`.
+    pub fn around(points: &[[f64; 2]]) -> GridBounds {
+        GridBounds {
+            x0: padded_range(points.iter().map(|point| point[0])),
+            x1: padded_range(points.iter().map(|point| point[1])),
+        }
+    }
+
+    /// Returns the coordinates of grid line `index` of `resolution` along `range`: the first
+    /// line is at the low end and the last at the high end.
+    ///
+    /// # Panics
+    ///
+    /// When `resolution` is below 2.
+    pub fn line(range: [f64; 2], index: usize, resolution: usize) -> f64 {
+        assert!(
+            resolution >= 2,
+            "a grid of resolution {resolution} has no spacing; use a resolution of at least 2"
+        );
+        let fraction = index as f64 / (resolution - 1) as f64;
+        range[0] + fraction * (range[1] - range[0])
+    }
+}
+
+/// Returns the range of the finite `values` widened by [`GRID_MARGIN`] on each side (see
+/// [`GridBounds::around`]).
+fn padded_range(values: impl Iterator<Item = f64>) -> [f64; 2] {
+    let (low, high) = values
+        .filter(|value| value.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), value| {
+            (low.min(value), high.max(value))
+        });
+    if low > high {
+        return [0.0, 1.0];
+    }
+    if low == high {
+        return [low - 0.5, high + 0.5];
+    }
+    let margin = GRID_MARGIN * (high - low);
+    [low - margin, high + margin]
+}
 
 /// The data a run trains on and, optionally, a held-out set to test on.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,12 +167,14 @@ pub struct RunResult {
     /// sigmoid of the logit for a logit model), or the raw output of a fully linear model.
     pub predictions: Vec<f64>,
     /// Training points whose predicted class equals their label (see [`predicted_class`]).
-    pub correct: usize,
-    /// `correct / number of training points`.
-    pub accuracy: f64,
-    /// Test points classified correctly, when there is a test set.
+    /// `None` for a diverged run, because its outputs come from exploded weights and tell
+    /// nothing about the model.
+    pub correct: Option<usize>,
+    /// `correct / number of training points`; `None` for a diverged run.
+    pub accuracy: Option<f64>,
+    /// Test points classified correctly; `None` without a test set or for a diverged run.
     pub test_correct: Option<usize>,
-    /// Accuracy on the test set, when there is one.
+    /// Accuracy on the test set; `None` without a test set or for a diverged run.
     pub test_accuracy: Option<f64>,
     /// The number of updates after which the loss was first below [`TARGET_LOSS`] (0 is the
     /// initial loss, the epoch count is the final loss); `None` if it never was.
@@ -118,11 +183,15 @@ pub struct RunResult {
     pub seconds: f64,
     /// Set when the loss became non-finite; training stopped at that epoch.
     pub divergence: Option<Divergence>,
-    /// The output on a [`GRID_RESOLUTION`]-square grid over `[0, 1]^2`, row `r` at
-    /// `x1 = r / (GRID_RESOLUTION - 1)` and column `c` at `x0 = c / (GRID_RESOLUTION - 1)`;
-    /// empty unless requested. Not written to JSON.
+    /// The output on a [`GRID_RESOLUTION`]-square grid over [`RunResult::grid_bounds`],
+    /// row-major: row `r` is at grid line `r` of `x1` and column `c` at grid line `c` of
+    /// `x0` (see [`GridBounds::line`]). Empty unless requested. Not written to JSON.
     #[serde(skip)]
     pub grid: Vec<f64>,
+    /// The rectangle that [`RunResult::grid`] covers; [`GridBounds::UNIT`] when there is
+    /// no grid. Not written to JSON.
+    #[serde(skip)]
+    pub grid_bounds: GridBounds,
 }
 
 /// Returns the class of a model output: `Some(1)` above 0.5, `Some(0)` at or below, and
@@ -152,10 +221,10 @@ pub fn count_correct(outputs: &[f64], labels: &[f64]) -> usize {
 }
 
 /// Options of [`train`] that do not change the numbers of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TrainOptions {
-    /// Computes [`RunResult::grid`] after training.
-    pub grid: bool,
+    /// Computes [`RunResult::grid`] over this rectangle after training.
+    pub grid: Option<GridBounds>,
 }
 
 /// Records the loss of `spec` for the model output `output` and labels `target`.
@@ -193,14 +262,14 @@ fn predict(
     to_predictions(loss, outputs)
 }
 
-/// Returns the points of the decision-boundary grid as a row-major `[n, 2]` buffer.
-fn grid_points() -> Vec<f64> {
-    let step = 1.0 / (GRID_RESOLUTION - 1) as f64;
+/// Returns the points of the decision-boundary grid over `bounds` as a row-major `[n, 2]`
+/// buffer.
+fn grid_points(bounds: GridBounds) -> Vec<f64> {
     let mut points = Vec::with_capacity(2 * GRID_RESOLUTION * GRID_RESOLUTION);
     for row in 0..GRID_RESOLUTION {
         for column in 0..GRID_RESOLUTION {
-            points.push(column as f64 * step);
-            points.push(row as f64 * step);
+            points.push(GridBounds::line(bounds.x0, column, GRID_RESOLUTION));
+            points.push(GridBounds::line(bounds.x1, row, GRID_RESOLUTION));
         }
     }
     points
@@ -284,15 +353,18 @@ pub fn train(spec: &RunSpec, data: &RunData, options: TrainOptions) -> Result<Ru
     let seconds = started.elapsed().as_secs_f64();
 
     let predictions = to_predictions(spec.loss, outputs);
-    let correct = count_correct(&predictions, &labels);
-    let test_correct = data.test.as_ref().map(|test| {
+    // A diverged run stopped with exploded weights, so counting its outputs would report
+    // an accuracy for a model that does not exist.
+    let diverged = divergence.is_some();
+    let correct = (!diverged).then(|| count_correct(&predictions, &labels));
+    let test = data.test.as_ref().filter(|_| !diverged);
+    let test_correct = test.map(|test| {
         let outputs = predict(&model, &mut tape, spec.loss, &test.inputs_flat());
         count_correct(&outputs, &test.labels)
     });
-    let grid = if options.grid {
-        predict(&model, &mut tape, spec.loss, &grid_points())
-    } else {
-        Vec::new()
+    let grid = match options.grid {
+        Some(bounds) => predict(&model, &mut tape, spec.loss, &grid_points(bounds)),
+        None => Vec::new(),
     };
     let updates_to_target = losses
         .iter()
@@ -308,12 +380,10 @@ pub fn train(spec: &RunSpec, data: &RunData, options: TrainOptions) -> Result<Ru
         labels,
         losses,
         final_loss,
-        accuracy: correct as f64 / rows as f64,
+        accuracy: correct.map(|correct| correct as f64 / rows as f64),
         predictions,
         correct,
-        test_accuracy: data
-            .test
-            .as_ref()
+        test_accuracy: test
             .zip(test_correct)
             .map(|(test, correct)| correct as f64 / test.len() as f64),
         test_correct,
@@ -321,6 +391,7 @@ pub fn train(spec: &RunSpec, data: &RunData, options: TrainOptions) -> Result<Ru
         seconds,
         divergence,
         grid,
+        grid_bounds: options.grid.unwrap_or(GridBounds::UNIT),
     })
 }
 
@@ -371,12 +442,40 @@ mod tests {
 
     #[test]
     fn grid_row_major_x0_fastest() {
-        let points = grid_points();
+        let points = grid_points(GridBounds::UNIT);
         assert_eq!(points.len(), 2 * GRID_RESOLUTION * GRID_RESOLUTION);
         assert_eq!(&points[..4], &[0.0, 0.0, 1.0 / 99.0, 0.0]);
         let last = points.len() - 2;
         assert!((points[last] - 1.0).abs() < 1e-12);
         assert!((points[last + 1] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn grid_spans_given_bounds() {
+        let bounds = GridBounds {
+            x0: [-5.0, 5.0],
+            x1: [2.0, 4.0],
+        };
+        let points = grid_points(bounds);
+        assert_eq!(&points[..2], &[-5.0, 2.0]);
+        assert!((points[2] - (-5.0 + 10.0 / 99.0)).abs() < 1e-12);
+        let last = points.len() - 2;
+        assert!((points[last] - 5.0).abs() < 1e-12);
+        assert!((points[last + 1] - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bounds_around_add_margin() {
+        let bounds = GridBounds::around(&[[-5.0, 0.0], [5.0, 2.0], [f64::NAN, 1.0]]);
+        assert_eq!(bounds.x0, [-5.5, 5.5]);
+        assert_eq!(bounds.x1, [-0.1, 2.1]);
+    }
+
+    #[test]
+    fn bounds_around_flat_and_empty() {
+        let flat = GridBounds::around(&[[3.0, 1.0], [3.0, 2.0]]);
+        assert_eq!(flat.x0, [2.5, 3.5]);
+        assert_eq!(GridBounds::around(&[]), GridBounds::UNIT);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::catalogue::RunSpec;
 use crate::data::Dataset;
 use crate::model::validate;
-use crate::runner::{train, RunData, RunResult, TrainOptions};
+use crate::runner::{train, GridBounds, RunData, RunResult, TrainOptions};
 
 /// Mean and sample standard deviation of a quantity over seeds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -45,9 +45,11 @@ pub struct SeedStats {
     pub diverged: usize,
     /// Final loss over the seeds that did not diverge; `None` if all diverged.
     pub final_loss: Option<MeanStd>,
-    /// Training accuracy over all seeds (a diverged seed counts with its own accuracy).
-    pub accuracy: MeanStd,
-    /// Test accuracy over all seeds, when the data has a test set.
+    /// Training accuracy over the seeds that did not diverge, whose number is its `count`.
+    /// `None` if all diverged.
+    pub accuracy: Option<MeanStd>,
+    /// Test accuracy over the seeds that did not diverge, when the data has a test set;
+    /// `None` without one or if all diverged.
     pub test_accuracy: Option<MeanStd>,
     /// Seeds that classified every training point correctly.
     pub perfect: usize,
@@ -69,15 +71,19 @@ impl SeedStats {
             .filter(|result| result.divergence.is_none())
             .map(|result| result.final_loss)
             .collect();
-        let accuracies: Vec<f64> = results.iter().map(|result| result.accuracy).collect();
+        // A diverged result has no accuracy, so these leave it out.
+        let accuracies: Vec<f64> = results.iter().filter_map(|r| r.accuracy).collect();
         let test_accuracies: Vec<f64> = results.iter().filter_map(|r| r.test_accuracy).collect();
         SeedStats {
             seeds: results.iter().map(|result| result.seed).collect(),
             diverged: results.len() - finite_losses.len(),
             final_loss: MeanStd::of(&finite_losses),
-            accuracy: MeanStd::of(&accuracies).expect("results is not empty"),
+            accuracy: MeanStd::of(&accuracies),
             test_accuracy: MeanStd::of(&test_accuracies),
-            perfect: results.iter().filter(|r| r.accuracy == 1.0).count(),
+            perfect: accuracies
+                .iter()
+                .filter(|&&accuracy| accuracy == 1.0)
+                .count(),
         }
     }
 }
@@ -104,22 +110,34 @@ impl RunRecord {
 /// How a suite is run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuiteOptions {
-    /// Seeds per run: the spec's seed, seed + 1, ... Must be at least 1.
+    /// Seeds per run outside the `base` sweep: the spec's seed, seed + 1, ... Must be at
+    /// least 1.
     pub seeds: usize,
-    /// Seeds per run of the `base` sweep when that is more than `seeds`, so the report can
-    /// give the spread of the baseline's outcome even when other runs use one seed.
+    /// Seeds per run of the `base` sweep, which may differ from `seeds` so the report can
+    /// give the spread of the baseline's outcome even when other runs use one seed. Must be
+    /// at least 1.
     pub base_seeds: usize,
     /// Trains every run on this data set instead of the spec's own, without a test set.
     pub data: Option<Dataset>,
 }
 
 impl SuiteOptions {
-    /// Returns the number of seeds `spec` runs with.
+    /// Returns the number of seeds `spec` runs with: `base_seeds` for the `base` sweep, else
+    /// `seeds`.
     pub fn seeds_for(&self, spec: &RunSpec) -> usize {
         if spec.sweep == "base" {
-            self.seeds.max(self.base_seeds)
+            self.base_seeds
         } else {
             self.seeds
+        }
+    }
+
+    /// Returns the rectangle of the decision-boundary grid: the unit square for the built-in
+    /// data sets, or the bounding box of `data` with a margin (see [`GridBounds::around`]).
+    pub fn grid_bounds(&self) -> GridBounds {
+        match &self.data {
+            Some(dataset) => GridBounds::around(&dataset.points),
+            None => GridBounds::UNIT,
         }
     }
 }
@@ -134,7 +152,8 @@ impl Default for SuiteOptions {
     }
 }
 
-/// Trains every spec over its seeds (see [`SuiteOptions::seeds_for`]), in order, and returns one record per spec.
+/// Trains every spec over its seeds (see [`SuiteOptions::seeds_for`]), in order, and
+/// returns one record per spec.
 ///
 /// `wants_grid` selects the specs whose first seed also computes the decision-boundary grid.
 /// `on_result` is called after each training run, for progress output. A run whose loss
@@ -143,16 +162,21 @@ impl Default for SuiteOptions {
 /// # Errors
 ///
 /// Returns the message of [`validate`] for the first invalid spec, before any training, and
-/// an error when `options.seeds` is 0.
+/// an error when `options.seeds` or `options.base_seeds` is 0.
 pub fn run_suite(
     specs: &[RunSpec],
     options: &SuiteOptions,
     wants_grid: &dyn Fn(&RunSpec) -> bool,
     on_result: &mut dyn FnMut(&RunSpec, &RunResult),
 ) -> Result<Vec<RunRecord>, String> {
-    if options.seeds == 0 {
-        return Err("0 seeds run nothing, so give at least 1 seed".to_string());
+    if options.seeds == 0 || options.base_seeds == 0 {
+        return Err(format!(
+            "seeds is {} and base_seeds is {}, but 0 seeds run nothing, so give both at \
+             least 1 seed",
+            options.seeds, options.base_seeds
+        ));
     }
+    let bounds = options.grid_bounds();
     for spec in specs {
         validate(spec)?;
     }
@@ -170,7 +194,7 @@ pub fn run_suite(
                 None => RunData::for_spec(&seeded),
             };
             let train_options = TrainOptions {
-                grid: offset == 0 && wants_grid(spec),
+                grid: (offset == 0 && wants_grid(spec)).then_some(bounds),
             };
             let result = train(&seeded, &data, train_options)?;
             on_result(&seeded, &result);
@@ -188,6 +212,8 @@ pub fn run_suite(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::DataSpec;
+    use crate::runner::Divergence;
 
     #[test]
     fn mean_std_of_known_values() {
@@ -196,6 +222,75 @@ mod tests {
         // Sum of squared deviations 5, divided by n - 1 = 3.
         assert!((stats.std - (5.0_f64 / 3.0).sqrt()).abs() < 1e-15);
         assert_eq!(stats.count, 4);
+    }
+
+    /// Returns a one-epoch `base/xor` result with `accuracy`, or a diverged one for `None`.
+    fn result_with(seed: u64, accuracy: Option<f64>) -> RunResult {
+        let spec = RunSpec::baseline(DataSpec::Xor, seed).with_epochs(1);
+        let mut result = train(&spec, &RunData::for_spec(&spec), TrainOptions::default())
+            .expect("the baseline is valid");
+        result.accuracy = accuracy;
+        result.correct = accuracy.map(|accuracy| (accuracy * 21.0).round() as usize);
+        if accuracy.is_none() {
+            result.final_loss = f64::INFINITY;
+            result.divergence = Some(Divergence {
+                epoch: 1,
+                op: None,
+                detail: None,
+            });
+        }
+        result
+    }
+
+    #[test]
+    fn stats_skip_diverged_seeds() {
+        let results = [
+            result_with(1, Some(1.0)),
+            result_with(2, None),
+            result_with(3, Some(0.5)),
+        ];
+        let stats = SeedStats::of(&results);
+        assert_eq!(stats.seeds, vec![1, 2, 3]);
+        assert_eq!(stats.diverged, 1);
+        assert_eq!(stats.perfect, 1);
+        let accuracy = stats.accuracy.expect("two seeds finished");
+        assert_eq!(accuracy.count, 2);
+        assert_eq!(accuracy.mean, 0.75);
+        assert_eq!(stats.final_loss.expect("two seeds finished").count, 2);
+    }
+
+    #[test]
+    fn stats_all_diverged() {
+        let stats = SeedStats::of(&[result_with(1, None), result_with(2, None)]);
+        assert_eq!(stats.diverged, 2);
+        assert_eq!(stats.accuracy, None);
+        assert_eq!(stats.final_loss, None);
+        assert_eq!(stats.perfect, 0);
+    }
+
+    #[test]
+    fn base_seeds_only_for_base() {
+        let options = SuiteOptions {
+            seeds: 3,
+            base_seeds: 2,
+            data: None,
+        };
+        let base = RunSpec::baseline(DataSpec::Linear, 1);
+        let lr = crate::catalogue::sweep_runs("lr", DataSpec::Linear, 1).remove(0);
+        assert_eq!(options.seeds_for(&base), 2);
+        assert_eq!(options.seeds_for(&lr), 3);
+    }
+
+    #[test]
+    fn zero_base_seeds_rejected() {
+        let options = SuiteOptions {
+            seeds: 1,
+            base_seeds: 0,
+            data: None,
+        };
+        let base = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
+        let error = run_suite(&[base], &options, &|_| false, &mut |_, _| {}).unwrap_err();
+        assert!(error.contains("base_seeds is 0"), "{error}");
     }
 
     #[test]

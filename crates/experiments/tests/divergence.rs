@@ -41,10 +41,58 @@ fn fully_linear_lr1_diverges_and_suite_continues() {
     assert!(divergence.op.is_some(), "the anomaly check names an op");
     assert_eq!(records[0].stats.diverged, 1);
     assert_eq!(result.updates_to_target, None);
+    assert_eq!(result.correct, None, "a diverged run has no accuracy");
+    assert_eq!(result.accuracy, None);
+    assert_eq!(records[0].stats.accuracy, None);
+    assert_eq!(records[0].stats.perfect, 0);
 
     let after = records[1].first();
     assert!(after.divergence.is_none());
     assert_eq!(after.losses.len(), 50);
+}
+
+#[test]
+fn diverged_linear_run_has_no_accuracy() {
+    // At the catalogue's lr 0.1 the fully linear network diverges within a few epochs on
+    // every seed, with outputs near 1e244 that would otherwise count as about half right.
+    let options = SuiteOptions {
+        seeds: 3,
+        base_seeds: 3,
+        data: None,
+    };
+    let records = run_suite(
+        &[spec("no-activation/B/linear")],
+        &options,
+        &|_| false,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let record = &records[0];
+    for result in &record.results {
+        assert!(result.divergence.is_some(), "seed {} diverged", result.seed);
+        assert_eq!(result.correct, None, "seed {}", result.seed);
+        assert_eq!(result.accuracy, None, "seed {}", result.seed);
+        assert_eq!(result.test_correct, None, "seed {}", result.seed);
+        assert_eq!(result.test_accuracy, None, "seed {}", result.seed);
+        let json = serde_json::to_value(result).unwrap();
+        for field in [
+            "final_loss",
+            "correct",
+            "accuracy",
+            "test_correct",
+            "test_accuracy",
+        ] {
+            assert!(
+                json[field].is_null(),
+                "seed {}: {field} is {}",
+                result.seed,
+                json[field]
+            );
+        }
+    }
+    assert_eq!(record.stats.diverged, 3);
+    assert_eq!(record.stats.accuracy, None);
+    assert_eq!(record.stats.test_accuracy, None);
 }
 
 #[test]
@@ -60,10 +108,12 @@ fn divergence_op_is_a_forward_op() {
     .unwrap();
     let divergence = records[0].first().divergence.clone().unwrap();
     let op = divergence.op.unwrap();
-    // The weights grow until a product overflows; the loss ops come after it.
-    assert!(
-        ["matmul", "add", "sub", "square", "mean", "leaf"].contains(&op.as_str()),
-        "op {op}"
-    );
+    // The weights grow until a product overflows; the loss ops come after it. A dense layer
+    // records either `matmul` and `add` or the fused `affine`, and the loss either `sub`,
+    // `square` and `mean` or the fused `mse_loss`.
+    let forward_ops = [
+        "matmul", "add", "affine", "sub", "square", "mean", "mse_loss", "leaf",
+    ];
+    assert!(forward_ops.contains(&op.as_str()), "op {op}");
     assert!(divergence.detail.unwrap().contains(&op));
 }

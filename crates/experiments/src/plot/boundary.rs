@@ -1,5 +1,5 @@
-//! The decision-boundary figure: the model output over the unit square as a colour field,
-//! with the 0.5 contour and the data points on top.
+//! The decision-boundary figure: the model output over a rectangle of the input plane as a
+//! colour field, with the 0.5 contour and the data points on top.
 
 use std::path::Path;
 
@@ -9,9 +9,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::contour::{contour_segments, Grid};
 use super::{
-    check_lengths, class_colour, ensure_font, finish, point_range, DrawResult, PlotError,
+    check_lengths, class_colour, covering_range, ensure_font, finish, DrawResult, PlotError,
     AXIS_LABEL_SIZE, CLASS_0, CLASS_1, FONT, NO_CLASS, THRESHOLD, TICK_SIZE, TITLE_SIZE,
 };
+use crate::runner::GridBounds;
 
 /// Figure size in pixels.
 const SIZE: (u32, u32) = (800, 600);
@@ -26,28 +27,30 @@ const BAR_STEPS: usize = 100;
 /// Colour of the 0.5 contour line.
 const CONTOUR: RGBColor = RGBColor(40, 40, 40);
 
-/// Draws the model output `field` over `[0, 1]^2` as a red-white-blue colour field with
-/// its 0.5 contour, and the data points on top, as an 800x600 PNG at `path`.
+/// Draws the model output `field` over the rectangle `bounds` as a red-white-blue colour
+/// field with its 0.5 contour, and the data points on top, as an 800x600 PNG at `path`.
 ///
-/// `field` has `resolution * resolution` values in row-major order: row `r` is
-/// `x1 = r / (resolution - 1)` and column `c` is `x0 = c / (resolution - 1)`. An output of
-/// 0 is light red, 0.5 white and 1 light blue, and a NaN or infinite output is grey. A colour
-/// bar at the right gives the scale, and a black line follows the 0.5 contour. Points are
+/// `field` has `resolution * resolution` values in row-major order: row `r` is at grid line
+/// `r` of `bounds.x1` and column `c` at grid line `c` of `bounds.x0`. The first grid line
+/// lies on the low edge and the last on the high edge (see [`GridBounds::line`]). An output of 0 is
+/// light red, 0.5 white and 1 light blue, and a NaN or infinite output is grey. A colour bar
+/// at the right gives the scale, and a black line follows the 0.5 contour. Points are
 /// filled with the full colour of their class (`labels` contains 0 or 1) and outlined in
-/// black. The axes cover `[0, 1]`, widened to include every point, with a 5% margin. The
-/// field covers only `[0, 1]^2`.
+/// black. The axes cover `bounds`, widened to include every point, with a 5% margin. The
+/// field covers only `bounds`.
 ///
 /// # Errors
 ///
-/// Returns [`PlotError::InvalidInput`] when `resolution` is below 2,
-/// [`PlotError::LengthMismatch`] when `field` does not have `resolution * resolution` values
-/// or `labels` does not have one entry per point, and [`PlotError::Draw`] when drawing or
-/// writing the file fails.
+/// Returns [`PlotError::InvalidInput`] when `resolution` is below 2 or a range of `bounds`
+/// is empty, reversed or not finite. Returns [`PlotError::LengthMismatch`] when `field` does
+/// not have `resolution * resolution` values or `labels` does not have one entry per point.
+/// Returns [`PlotError::Draw`] when drawing or writing the file fails.
 pub fn decision_boundary(
     path: &Path,
     title: &str,
     field: &[f64],
     resolution: usize,
+    bounds: GridBounds,
     points: &[[f64; 2]],
     labels: &[f64],
 ) -> Result<(), PlotError> {
@@ -59,6 +62,17 @@ pub fn decision_boundary(
             ),
         });
     }
+    for (axis, [low, high]) in [("x0", bounds.x0), ("x1", bounds.x1)] {
+        if !(low.is_finite() && high.is_finite() && low < high) {
+            return Err(PlotError::InvalidInput {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the grid range of {axis} is [{low}, {high}], so pass finite bounds with \
+                     the low end first"
+                ),
+            });
+        }
+    }
     let cells = resolution.saturating_mul(resolution);
     check_lengths(
         path,
@@ -68,7 +82,11 @@ pub fn decision_boundary(
     check_lengths(path, ("points", points.len()), ("labels", labels.len()))?;
     ensure_font()?;
 
-    let grid = Grid { field, resolution };
+    let grid = Grid {
+        field,
+        resolution,
+        bounds,
+    };
     finish(path, draw(path, title, &grid, points, labels))
 }
 
@@ -100,8 +118,8 @@ fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f6
     let (upper, key) = body.split_vertically(body.dim_in_pixel().1 - KEY_HEIGHT);
     let (main, bar) = upper.split_horizontally(SIZE.0 - BAR_WIDTH);
 
-    let x_range = point_range(points.iter().map(|point| point[0]));
-    let y_range = point_range(points.iter().map(|point| point[1]));
+    let x_range = covering_range(grid.bounds.x0, points.iter().map(|point| point[0]));
+    let y_range = covering_range(grid.bounds.x1, points.iter().map(|point| point[1]));
     let mut chart = ChartBuilder::on(&main)
         .margin(12)
         .x_label_area_size(44)
@@ -120,14 +138,17 @@ fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f6
         .disable_mesh()
         .draw()?;
 
-    // Each grid value fills the cell centred on its grid point, cut to the unit square.
-    let half = 0.5 / (grid.resolution - 1) as f64;
+    // Each grid value fills the cell centred on its grid point, cut to the bounds.
+    let [x_low, x_high] = grid.bounds.x0;
+    let [y_low, y_high] = grid.bounds.x1;
+    let half_x = 0.5 * (x_high - x_low) / (grid.resolution - 1) as f64;
+    let half_y = 0.5 * (y_high - y_low) / (grid.resolution - 1) as f64;
     let cells = (0..grid.resolution).flat_map(|row| {
         (0..grid.resolution).map(move |column| {
-            let x = grid.coordinate(column);
-            let y = grid.coordinate(row);
-            let corner_low = ((x - half).max(0.0), (y - half).max(0.0));
-            let corner_high = ((x + half).min(1.0), (y + half).min(1.0));
+            let x = grid.x0(column);
+            let y = grid.x1(row);
+            let corner_low = ((x - half_x).max(x_low), (y - half_y).max(y_low));
+            let corner_high = ((x + half_x).min(x_high), (y + half_y).min(y_high));
             let colour = output_colour(grid.value(row, column));
             Rectangle::new([corner_low, corner_high], colour.filled())
         })
@@ -239,14 +260,58 @@ mod tests {
         points: &[[f64; 2]],
         labels: &[f64],
     ) {
-        decision_boundary(path, "Decision boundary", field, resolution, points, labels).unwrap();
+        decision_boundary(
+            path,
+            "Decision boundary",
+            field,
+            resolution,
+            GridBounds::UNIT,
+            points,
+            labels,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn boundary_png_over_wide_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.png");
+        let points = [[-4.5, 4.0], [4.0, -4.5]];
+        let bounds = GridBounds::around(&points);
+        decision_boundary(
+            &path,
+            "Wide data",
+            &diagonal_field(50),
+            50,
+            bounds,
+            &points,
+            &[1.0, 0.0],
+        )
+        .unwrap();
+        assert_eq!(png_size(&path), SIZE);
+    }
+
+    #[test]
+    fn reversed_bounds_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reversed.png");
+        let bounds = GridBounds {
+            x0: [0.0, 1.0],
+            x1: [2.0, -2.0],
+        };
+        let error = decision_boundary(&path, "t", &[0.5; 4], 2, bounds, &[], &[]).unwrap_err();
+        assert!(matches!(error, PlotError::InvalidInput { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("x1 is [2, -2]"), "{message}");
+        assert!(!path.exists());
     }
 
     #[test]
     fn field_length_mismatch() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.png");
-        let error = decision_boundary(&path, "t", &[0.5; 10], 4, &[], &[]).unwrap_err();
+        let error =
+            decision_boundary(&path, "t", &[0.5; 10], 4, GridBounds::UNIT, &[], &[]).unwrap_err();
         assert!(
             matches!(error, PlotError::LengthMismatch { .. }),
             "{error:?}"
@@ -264,8 +329,16 @@ mod tests {
     fn labels_length_mismatch() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.png");
-        let error =
-            decision_boundary(&path, "t", &[0.5; 4], 2, &[[0.1, 0.2]; 3], &[1.0]).unwrap_err();
+        let error = decision_boundary(
+            &path,
+            "t",
+            &[0.5; 4],
+            2,
+            GridBounds::UNIT,
+            &[[0.1, 0.2]; 3],
+            &[1.0],
+        )
+        .unwrap_err();
         let message = error.to_string();
         assert!(message.contains("points has 3 entries"), "{message}");
         assert!(message.contains("labels has 1"), "{message}");
@@ -274,8 +347,9 @@ mod tests {
     #[test]
     fn resolution_one_rejected() {
         let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.png");
         let error =
-            decision_boundary(&dir.path().join("r.png"), "t", &[0.5], 1, &[], &[]).unwrap_err();
+            decision_boundary(&path, "t", &[0.5], 1, GridBounds::UNIT, &[], &[]).unwrap_err();
         assert!(matches!(error, PlotError::InvalidInput { .. }), "{error:?}");
         assert!(error.to_string().contains("at least 2"), "{error}");
     }

@@ -1,11 +1,15 @@
 //! The contour of a sampled field at one level, by marching squares.
 
-/// The model output sampled on a square grid over `[0, 1]^2`.
+use crate::runner::GridBounds;
+
+/// The model output sampled on a grid of `resolution` lines along each axis of `bounds`.
 pub(super) struct Grid<'a> {
     /// Values in row-major order, `resolution * resolution` of them.
     pub field: &'a [f64],
     /// Number of grid lines along each axis, at least 2.
     pub resolution: usize,
+    /// The rectangle whose edges the first and last grid lines lie on.
+    pub bounds: GridBounds,
 }
 
 impl Grid<'_> {
@@ -14,9 +18,14 @@ impl Grid<'_> {
         self.field[row * self.resolution + column]
     }
 
-    /// Returns the coordinate of grid line `index` along either axis.
-    pub fn coordinate(&self, index: usize) -> f64 {
-        index as f64 / (self.resolution - 1) as f64
+    /// Returns the x0 coordinate of grid column `column`.
+    pub fn x0(&self, column: usize) -> f64 {
+        GridBounds::line(self.bounds.x0, column, self.resolution)
+    }
+
+    /// Returns the x1 coordinate of grid row `row`.
+    pub fn x1(&self, row: usize) -> f64 {
+        GridBounds::line(self.bounds.x1, row, self.resolution)
     }
 }
 
@@ -33,7 +42,7 @@ pub(super) fn contour_segments(grid: &Grid, level: f64) -> Vec<((f64, f64), (f64
                 (column + 1, row + 1),
                 (column, row + 1),
             ]
-            .map(|(c, r)| (grid.coordinate(c), grid.coordinate(r), grid.value(r, c)));
+            .map(|(c, r)| (grid.x0(c), grid.x1(r), grid.value(r, c)));
             if corners.iter().any(|corner| !corner.2.is_finite()) {
                 continue;
             }
@@ -95,6 +104,7 @@ pub(super) mod tests {
         let grid = Grid {
             field: &field,
             resolution: 21,
+            bounds: GridBounds::UNIT,
         };
         let segments = contour_segments(&grid, 0.5);
         assert!(!segments.is_empty());
@@ -109,12 +119,39 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn contour_scales_to_bounds() {
+        // The same field over [-5, 5] x [0, 2]: the diagonal x1 = x0 of the unit square maps
+        // to x1 = (x0 + 5) / 5.
+        let field = diagonal_field(21);
+        let grid = Grid {
+            field: &field,
+            resolution: 21,
+            bounds: GridBounds {
+                x0: [-5.0, 5.0],
+                x1: [0.0, 2.0],
+            },
+        };
+        let segments = contour_segments(&grid, 0.5);
+        assert!(!segments.is_empty());
+        for (start, end) in segments {
+            for (x0, x1) in [start, end] {
+                assert!((-5.0..=5.0).contains(&x0), "x0 {x0} outside the bounds");
+                assert!(
+                    (x1 - (x0 + 5.0) / 5.0).abs() < 0.12,
+                    "contour point ({x0}, {x1}) is off the mapped diagonal"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn contour_saddle_two_segments() {
         // High on the main diagonal corners, low on the others: a saddle.
         let field = [0.75, 0.25, 0.25, 0.75];
         let grid = Grid {
             field: &field,
             resolution: 2,
+            bounds: GridBounds::UNIT,
         };
         let segments = contour_segments(&grid, 0.5);
         // The mean, 0.5, is on the high side with the lower-left corner, so the two low

@@ -4,6 +4,10 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::legend::{draw_legend, Entry, Sample};
+use super::lines::{
+    draw_line, draw_marker, marker_positions, sample_line, Marker, Pixel, DASHES, MARKERS,
+};
 use super::{
     ensure_font, finish, DrawResult, PlotError, AXIS_LABEL_SIZE, FONT, TICK_SIZE, TITLE_SIZE,
 };
@@ -17,7 +21,9 @@ const LOG_FLOOR: f64 = 1e-12;
 const MAX_BUCKETS: usize = 1000;
 /// Half the width of the cross that marks a diverged series' last finite loss, in pixels.
 const CROSS_SIZE: i32 = 7;
-/// Line colours, in series order, repeated past the tenth series.
+/// Line colours, in series order, repeated past the tenth series. Each series also gets a
+/// dash pattern of [`DASHES`] and a marker of [`MARKERS`], so lines that lie on each other
+/// stay apart.
 const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -45,9 +51,17 @@ pub struct Series {
 /// 800x600 PNG at `path`.
 ///
 /// The x axis is labelled "epoch" and runs from 1 to the longest series; the y axis is
-/// labelled `y_label`. When a series contains a NaN or infinite loss, only the epochs
-/// before the first one are drawn and a cross in the series colour marks its last finite
-/// loss. Its legend label gains `" (diverged at epoch N)"`, where `N` is the epoch of that
+/// labelled `y_label`. Series `i` has colour `i` of a 10-colour palette and dash pattern
+/// `i` of 6 (solid, dashed, dotted, dash-dot, long dashes, dash-dot-dot). When there is
+/// more than one series, it also gets marker `i` of 6 (circle, square, triangle up,
+/// diamond, triangle down, plus), drawn every 120 pixels along x. Later series are drawn on
+/// top, but a series hidden under another still shows through the gaps, and the markers of
+/// different series sit at different x positions and are drawn over every line. The legend
+/// repeats each line's style and takes the corner of the plot area where it covers the
+/// fewest drawn points.
+///
+/// When a series contains a NaN or infinite loss, only the epochs before the first one are
+/// drawn and a cross in the series colour marks its last finite loss. Its legend label gains `" (diverged at epoch N)"`, where `N` is the epoch of that
 /// first non-finite loss. When any series diverged, the y axis ends at the largest loss of
 /// the series that did not diverge, or at 10 times the largest first-epoch loss when every
 /// series diverged, rounded up to a power of ten. Diverged losses above that top are drawn
@@ -240,6 +254,24 @@ fn format_loss(loss: f64, scientific: bool) -> String {
     }
 }
 
+/// Returns the colour, dash pattern and marker of series `index`.
+fn series_style(index: usize) -> (RGBColor, &'static [u32], Marker) {
+    (
+        PALETTE[index % PALETTE.len()],
+        DASHES[index % DASHES.len()],
+        MARKERS[index % MARKERS.len()],
+    )
+}
+
+/// Distance along x between two markers of a series, in pixels.
+const MARKER_SPACING: i32 = 120;
+/// Distance from the left edge of the plot area to the first marker of the first series,
+/// in pixels. It keeps markers off the start, where most curves begin close together.
+const MARKER_START: i32 = 30;
+
+/// The spacing, in pixels, of the points sampled along each line to place the legend.
+const INK_SPACING: f64 = 2.0;
+
 fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]) -> DrawResult {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
@@ -268,42 +300,65 @@ fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]
         .bold_line_style(BLACK.mix(0.12))
         .draw()?;
 
-    // Only diverged series can reach above `high`, because the cap keeps every other series
+    // Lines are drawn in backend pixels, one straight piece at a time (see `lines`). Only
+    // diverged series can reach above `high`, because the cap keeps every other series
     // inside the range, so clipping leaves charts without divergence unchanged.
+    let area = chart.plotting_area();
+    let screen = area.use_screen_coord();
+    let mut ink: Vec<Pixel> = Vec::new();
+    let mut entries = Vec::with_capacity(curves.len() + 2);
+    let mut lines = Vec::with_capacity(curves.len());
     for (index, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
-        let style = colour.stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(clip_top(&curve.points, high), style))?
-            .label(curve.legend.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        let (colour, dashes, marker) = series_style(index);
+        let pixels: Vec<Pixel> = clip_top(&curve.points, high)
+            .iter()
+            .map(|point| area.map_coordinate(point))
+            .collect();
+        draw_line(&screen, &pixels, colour, dashes)?;
+        ink.extend(sample_line(&pixels, INK_SPACING));
+        entries.push(Entry {
+            sample: Sample::Line {
+                colour,
+                dashes,
+                marker: (curves.len() > 1).then_some(marker),
+            },
+            label: curve.legend.clone(),
+        });
+        lines.push(pixels);
     }
-    draw_divergence_marks(&mut chart, curves, high, scientific)?;
-
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, TICK_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .margin(10)
-        .draw()?;
+    // Each series starts its markers a fraction of the spacing later than the one before,
+    // so markers of curves that lie on each other do not cover each other.
+    let left = area.get_pixel_range().0.start;
+    let marked = if curves.len() > 1 {
+        lines.as_slice()
+    } else {
+        &[]
+    };
+    for (index, pixels) in marked.iter().enumerate() {
+        let (colour, _, marker) = series_style(index);
+        let offset = MARKER_SPACING * index as i32 / curves.len() as i32;
+        for centre in marker_positions(pixels, left + MARKER_START + offset, MARKER_SPACING) {
+            draw_marker(&screen, centre, marker, colour)?;
+        }
+    }
+    let (marks, mark_entries) = draw_divergence_marks(&chart, curves, high, scientific)?;
+    ink.extend(marks);
+    entries.extend(mark_entries);
+    draw_legend(&screen, &area.get_pixel_range(), &entries, &ink)?;
 
     root.present()?;
     Ok(())
 }
 
-/// Draws a cross at the last finite loss of each diverged series, clipped to `high`, and
-/// legend entries that explain the cross and, when a line was clipped, the clip level.
+/// Draws a cross at the last finite loss of each diverged series, clipped to `high`.
+/// Returns the centres of the crosses and the legend entries that explain the cross and,
+/// when a line was clipped, the clip level.
 fn draw_divergence_marks<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>,
-    >,
+    chart: &ChartContext<DB, Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>>,
     curves: &[Curve],
     high: f64,
     scientific: bool,
-) -> DrawResult
+) -> Result<(Vec<Pixel>, Vec<Entry>), Box<dyn std::error::Error>>
 where
     DB::ErrorType: 'static,
 {
@@ -312,7 +367,7 @@ where
         .iter()
         .any(|curve| curve.diverged && !curve.points.is_empty());
     if !marked {
-        return Ok(());
+        return Ok((Vec::new(), Vec::new()));
     }
 
     // Crosses go on after every line, so no later line covers them. A run that diverges
@@ -323,6 +378,7 @@ where
     let area = chart.plotting_area();
     let (x_pixels, y_pixels) = area.get_pixel_range();
     let inset = CROSS_SIZE + 3;
+    let mut centres = Vec::new();
     for (index, curve) in curves.iter().enumerate() {
         let Some(&(epoch, loss)) = curve.points.last().filter(|_| curve.diverged) else {
             continue;
@@ -335,24 +391,23 @@ where
         let style = PALETTE[index % PALETTE.len()].stroke_width(3);
         area.use_screen_coord()
             .draw(&Cross::new(centre, CROSS_SIZE, style))?;
+        centres.push(centre);
     }
 
-    // An empty series adds a legend entry and draws nothing.
-    chart
-        .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
-        .label("last finite loss before divergence")
-        .legend(|(x, y)| Cross::new((x + 12, y), CROSS_SIZE, BLACK.stroke_width(2)));
-
+    let mut entries = vec![Entry {
+        sample: Sample::Cross,
+        label: "last finite loss before divergence".to_string(),
+    }];
     let clipped = curves
         .iter()
         .any(|curve| curve.points.iter().any(|&(_, loss)| loss > high));
     if clipped {
-        let note = format!("diverged runs clipped at {}", format_loss(high, scientific));
-        chart
-            .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
-            .label(note);
+        entries.push(Entry {
+            sample: Sample::Blank,
+            label: format!("diverged runs clipped at {}", format_loss(high, scientific)),
+        });
     }
-    Ok(())
+    Ok((centres, entries))
 }
 
 #[cfg(test)]

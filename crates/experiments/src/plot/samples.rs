@@ -121,6 +121,7 @@ fn sample_boundary() {
         "Decision boundary (XOR)",
         &field,
         resolution,
+        crate::runner::GridBounds::UNIT,
         &data.points,
         &data.labels,
     )
