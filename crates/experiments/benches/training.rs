@@ -288,6 +288,196 @@ fn check_reference_matches_tape() {
     }
 }
 
+/// Batch size of the 784-256-256-10 step.
+const MLP_BATCH: usize = 256;
+/// Layer widths of the 784-256-256-10 network, input first.
+const MLP_WIDTHS: [usize; 4] = [784, 256, 256, 10];
+
+/// `c = a b + beta c` for row-major `a` (`m x k`), `b` (`k x n`) and `c`
+/// (`m x n`), with `a` or `b` read transposed (from a row-major `k x m` or
+/// `n x k` matrix) when asked.
+#[allow(clippy::too_many_arguments)]
+fn sgemm(
+    (m, k, n): (usize, usize, usize),
+    a: &[f32],
+    a_transposed: bool,
+    b: &[f32],
+    b_transposed: bool,
+    beta: f32,
+    c: &mut [f32],
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let (rsa, csa) = if a_transposed { (1, m) } else { (k, 1) };
+    let (rsb, csb) = if b_transposed { (1, k) } else { (n, 1) };
+    // SAFETY: the assert bounds every operand for these strides, and `c` is
+    // a distinct mutable borrow.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa as isize,
+            csa as isize,
+            b.as_ptr(),
+            rsb as isize,
+            csb as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+/// The `w6_mlp_f32` step written by hand without a tape: the same eight
+/// products through `matrixmultiply` on preallocated buffers, with the
+/// bias, sigmoid, loss gradient and update in plain loops. Weights and data
+/// are those of `step/w6_mlp_f32`.
+struct HandMlp {
+    x: Vec<f32>,
+    y: Vec<f32>,
+    /// Weight `[in, out]` and bias `[out]` of each layer.
+    layers: Vec<(Vec<f32>, Vec<f32>)>,
+    /// Output of each layer: the sigmoids of the hidden layers, then the
+    /// linear output.
+    outputs: Vec<Vec<f32>>,
+    /// Loss gradient with respect to each layer's pre-activation.
+    deltas: Vec<Vec<f32>>,
+    /// Gradient of each weight and bias.
+    grads: Vec<(Vec<f32>, Vec<f32>)>,
+    lr: f32,
+}
+
+impl HandMlp {
+    /// Copies the weights and data of `trainer` (built by `mlp_trainer`).
+    fn new(trainer: &Trainer<f32>) -> Self {
+        let mut params = Vec::new();
+        trainer
+            .model
+            .visit_params(&mut |p| params.push(p.value().data().to_vec()));
+        let layers: Vec<(Vec<f32>, Vec<f32>)> = params
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect();
+        let sized = |width: usize| vec![0.0; MLP_BATCH * width];
+        HandMlp {
+            x: trainer.inputs.data().to_vec(),
+            y: trainer.targets.data().to_vec(),
+            outputs: MLP_WIDTHS[1..].iter().map(|&w| sized(w)).collect(),
+            deltas: MLP_WIDTHS[1..].iter().map(|&w| sized(w)).collect(),
+            grads: layers
+                .iter()
+                .map(|(w, b)| (vec![0.0; w.len()], vec![0.0; b.len()]))
+                .collect(),
+            layers,
+            lr: 0.1,
+        }
+    }
+
+    /// One step; returns the loss before the update.
+    fn step(&mut self) -> f32 {
+        let depth = self.layers.len();
+        for l in 0..depth {
+            let (inputs, outputs) = (MLP_WIDTHS[l], MLP_WIDTHS[l + 1]);
+            let (before, rest) = self.outputs.split_at_mut(l);
+            let input = if l == 0 { &self.x } else { &before[l - 1] };
+            let out = &mut rest[0];
+            let (w, b) = &self.layers[l];
+            for row in out.chunks_exact_mut(outputs) {
+                row.copy_from_slice(b);
+            }
+            sgemm(
+                (MLP_BATCH, inputs, outputs),
+                input,
+                false,
+                w,
+                false,
+                1.0,
+                out,
+            );
+            if l + 1 < depth {
+                out.iter_mut().for_each(|z| *z = 1.0 / (1.0 + (-*z).exp()));
+            }
+        }
+        // mean((z - y)^2) over every element: dL/dz = 2 (z - y) / count.
+        let prediction = &self.outputs[depth - 1];
+        let count = prediction.len() as f32;
+        let mut loss = 0.0;
+        for ((d, &z), &y) in self.deltas[depth - 1]
+            .iter_mut()
+            .zip(prediction)
+            .zip(&self.y)
+        {
+            let diff = z - y;
+            loss += diff * diff;
+            *d = 2.0 * diff / count;
+        }
+        for l in (0..depth).rev() {
+            let (inputs, outputs) = (MLP_WIDTHS[l], MLP_WIDTHS[l + 1]);
+            let input = if l == 0 {
+                &self.x
+            } else {
+                &self.outputs[l - 1]
+            };
+            let (grad_w, grad_b) = &mut self.grads[l];
+            let (lower, upper) = self.deltas.split_at_mut(l);
+            let delta = &upper[0];
+            sgemm(
+                (inputs, MLP_BATCH, outputs),
+                input,
+                true,
+                delta,
+                false,
+                0.0,
+                grad_w,
+            );
+            grad_b.fill(0.0);
+            for row in delta.chunks_exact(outputs) {
+                grad_b.iter_mut().zip(row).for_each(|(g, d)| *g += d);
+            }
+            if l > 0 {
+                // Through the weight, then the sigmoid: a (1 - a).
+                let below = &mut lower[l - 1];
+                let w = &self.layers[l].0;
+                sgemm(
+                    (MLP_BATCH, outputs, inputs),
+                    delta,
+                    false,
+                    w,
+                    true,
+                    0.0,
+                    below,
+                );
+                for (d, &a) in below.iter_mut().zip(&self.outputs[l - 1]) {
+                    *d *= a * (1.0 - a);
+                }
+            }
+        }
+        let lr = self.lr;
+        for ((w, b), (grad_w, grad_b)) in self.layers.iter_mut().zip(&self.grads) {
+            w.iter_mut().zip(grad_w).for_each(|(w, g)| *w -= lr * g);
+            b.iter_mut().zip(grad_b).for_each(|(b, g)| *b -= lr * g);
+        }
+        loss / count
+    }
+}
+
+/// Panics unless the hand-written `w6` step tracks the tape's to f32
+/// rounding, so that the reference times the same computation.
+fn check_mlp_reference_matches_tape() {
+    let mut taped = mlp_trainer::<f32>(7);
+    let mut hand = HandMlp::new(&taped);
+    for step in 0..5 {
+        let (expected, actual) = (taped.epoch(), hand.step());
+        assert!(
+            (expected - actual).abs() <= 1e-4 * expected.abs(),
+            "step {step}: hand-written loss {actual} differs from the tape's {expected}"
+        );
+    }
+}
+
 fn tiny_nets(c: &mut Criterion) {
     check_reference_matches_tape();
     let mut group = c.benchmark_group("epoch");
@@ -333,6 +523,16 @@ fn mlp_steps(c: &mut Criterion) {
     group.bench_function("w6_mlp_f32", |b| b.iter(|| black_box(f32_trainer.epoch())));
     let mut f64_trainer = mlp_trainer::<f64>(7);
     group.bench_function("w6_mlp_f64", |b| b.iter(|| black_box(f64_trainer.epoch())));
+    group.finish();
+
+    check_mlp_reference_matches_tape();
+    let mut group = c.benchmark_group("reference");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(20);
+    let mut hand = HandMlp::new(&mlp_trainer::<f32>(7));
+    group.bench_function("w6_mlp_f32", |b| b.iter(|| black_box(hand.step())));
     group.finish();
 }
 

@@ -36,7 +36,7 @@ pub fn try_mse<'t, T: Float>(
     target: Var<'t, T>,
 ) -> Result<Var<'t, T>, TensorError> {
     same_shape("mse", prediction, target)?;
-    Ok((prediction - target).square().mean())
+    prediction.try_mse_loss(target)
 }
 
 /// Mean squared error `mean((prediction - target)^2)` over all elements:

@@ -4,7 +4,7 @@
 use crate::float::Float;
 use crate::gradients::Gradients;
 use crate::op::Op;
-use crate::ops::{binary, conv, layout, matmul, reduce, softmax, unary};
+use crate::ops::{binary, conv, fused, layout, matmul, reduce, softmax, unary};
 use crate::tape::{Node, NodeId, Pool, Tape, TapeInner};
 use crate::tensor::Tensor;
 
@@ -172,6 +172,30 @@ fn propagate<T: Float>(
             if needs(*input) {
                 let g = softmax::backward(*axis, *log, &node.value, grad, pool);
                 accumulate(grads, pool, *input, g);
+            }
+        }
+        Op::Affine {
+            input,
+            weight,
+            bias,
+        } => {
+            let ids = [*input, *weight, *bias];
+            let (x, w) = (&nodes[*input].value, &nodes[*weight].value);
+            let grads_in = fused::affine_backward(x, w, grad, ids.map(needs), pool);
+            for (id, g) in ids.into_iter().zip(grads_in) {
+                if let Some(g) = g {
+                    accumulate(grads, pool, id, g);
+                }
+            }
+        }
+        Op::MseLoss { prediction, target } => {
+            let ids = [*prediction, *target];
+            let (p, t) = (&nodes[*prediction].value, &nodes[*target].value);
+            let grads_in = fused::mse_backward(p, t, grad, ids.map(needs), pool);
+            for (id, g) in ids.into_iter().zip(grads_in) {
+                if let Some(g) = g {
+                    accumulate(grads, pool, id, g);
+                }
             }
         }
         Op::Custom { inputs, op } => {

@@ -69,6 +69,14 @@ pub(crate) enum Op<T: Float> {
         axis: usize,
         log: bool,
     },
+    /// The affine map `input weight + bias` of a dense layer, as one node.
+    Affine {
+        input: NodeId,
+        weight: NodeId,
+        bias: NodeId,
+    },
+    /// The mean squared error `mean((prediction - target)^2)`, as one node.
+    MseLoss { prediction: NodeId, target: NodeId },
     /// A user-defined op.
     Custom {
         inputs: SmallVec<[NodeId; 4]>,
@@ -92,6 +100,8 @@ impl<T: Float> Op<T> {
             Op::Layout { op, .. } => op.name(),
             Op::Softmax { log: false, .. } => "softmax",
             Op::Softmax { log: true, .. } => "log_softmax",
+            Op::Affine { .. } => "affine",
+            Op::MseLoss { .. } => "mse_loss",
             Op::Custom { op, .. } => op.name(),
         }
     }
@@ -108,6 +118,12 @@ impl<T: Float> Op<T> {
             Op::Binary { lhs, rhs, .. } | Op::Matmul { lhs, rhs } => {
                 smallvec::smallvec![*lhs, *rhs]
             }
+            Op::Affine {
+                input,
+                weight,
+                bias,
+            } => smallvec::smallvec![*input, *weight, *bias],
+            Op::MseLoss { prediction, target } => smallvec::smallvec![*prediction, *target],
             Op::Conv {
                 input,
                 weight,

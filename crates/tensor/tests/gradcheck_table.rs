@@ -222,6 +222,21 @@ fn matmul_cases() -> Vec<Case> {
             vec![any(&[2, 3, 4], 404), any(&[4, 5], 405)],
             |v| v[0].matmul(v[1]),
         ),
+        case(
+            "affine [3, 4] x [4, 2] + [2]",
+            vec![any(&[3, 4], 406), any(&[4, 2], 407), any(&[2], 408)],
+            |v| v[0].affine(v[1], v[2]),
+        ),
+        case(
+            "affine [2, 3, 4] x [4, 5] + [5]",
+            vec![any(&[2, 3, 4], 409), any(&[4, 5], 410), any(&[5], 411)],
+            |v| v[0].affine(v[1], v[2]),
+        ),
+        case(
+            "mse_loss [3, 2]",
+            vec![any(&[3, 2], 412), any(&[3, 2], 413)],
+            |v| v[0].mse_loss(v[1]),
+        ),
     ]
 }
 
@@ -409,6 +424,8 @@ fn every_op_matches_finite_differences() {
         "max",
         "var",
         "matmul",
+        "affine",
+        "mse_loss",
         "reshape",
         "broadcast_to",
         "permute",

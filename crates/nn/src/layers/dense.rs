@@ -75,7 +75,7 @@ impl<T: Float> Module<T> for Dense<T> {
     #[track_caller]
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
         let tape = input.tape();
-        input.matmul(self.weight.on(tape)) + self.bias.on(tape)
+        input.affine(self.weight.on(tape), self.bias.on(tape))
     }
 
     fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>)) {

@@ -4,6 +4,7 @@
 
 pub(crate) mod binary;
 pub(crate) mod conv;
+pub(crate) mod fused;
 pub(crate) mod layout;
 pub(crate) mod matmul;
 pub(crate) mod reduce;

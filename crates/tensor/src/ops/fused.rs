@@ -1,0 +1,396 @@
+//! Fused ops: common chains of ops recorded as one node, so that a layer or
+//! a loss costs one record and one backward step instead of several.
+//!
+//! - `affine`: `x w + b`, the dense layer, instead of `matmul` and `add`.
+//! - `mse_loss`: `mean((p - t)^2)`, instead of `sub`, `square` and `mean`.
+
+use crate::error::{unwrap_op, TensorError};
+use crate::float::Float;
+use crate::kernels::matmul::{gemm, Layout};
+use crate::kernels::reduce::pairwise_sum;
+use crate::op::Op;
+use crate::shape::Shape;
+use crate::tape::Pool;
+use crate::tensor::Tensor;
+use crate::var::Var;
+
+/// Checks the operands of `affine` and returns the output's shape.
+fn affine_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<Shape, TensorError> {
+    let (&[inputs, outputs], Some(&last)) = (w, x.last()) else {
+        return Err(TensorError::shape_mismatch(
+            "affine",
+            x,
+            w,
+            "cannot be combined: affine takes an input [n, in] or [batch, n, in] and a \
+             weight [in, out]; reshape the weight to 2-D"
+                .to_string(),
+        ));
+    };
+    if !(2..=3).contains(&x.len()) || last != inputs {
+        return Err(TensorError::shape_mismatch(
+            "affine",
+            x,
+            w,
+            format!(
+                "are not aligned: a weight [{inputs}, {outputs}] takes an input [n, {inputs}] \
+                 or [batch, n, {inputs}]; give the input {inputs} features in its last dimension"
+            ),
+        ));
+    }
+    if b != [outputs] {
+        return Err(TensorError::shape_mismatch(
+            "affine",
+            w,
+            b,
+            format!("do not fit: a weight [{inputs}, {outputs}] takes a bias [{outputs}]"),
+        ));
+    }
+    let mut out = Shape::from_slice(x);
+    out[x.len() - 1] = outputs;
+    Ok(out)
+}
+
+/// Computes the gradients of `y = x w + b` for `x` merged to `[rows, in]`:
+/// `dx = g w^T`, `dw = x^T g`, and `db` the sum of `g` over the rows. The
+/// transposes are read through strides rather than copied.
+pub(crate) fn affine_backward<T: Float>(
+    x: &Tensor<T>,
+    w: &Tensor<T>,
+    grad: &Tensor<T>,
+    needs: [bool; 3],
+    pool: &mut Pool<T>,
+) -> [Option<Tensor<T>>; 3] {
+    let (inputs, outputs) = (w.dims()[0], w.dims()[1]);
+    let rows: usize = x.dims()[..x.rank() - 1].iter().product();
+    let g = grad.data();
+    let grad_x = needs[0].then(|| {
+        let mut out = pool.tensor(x.dims());
+        let (w_t, g_layout) = (Layout::transposed(outputs), Layout::row_major(outputs));
+        gemm(
+            rows,
+            outputs,
+            inputs,
+            g,
+            g_layout,
+            w.data(),
+            w_t,
+            T::ZERO,
+            out.data_mut(),
+        );
+        out
+    });
+    let grad_w = needs[1].then(|| {
+        let mut out = pool.tensor(w.dims());
+        let (x_t, g_layout) = (Layout::transposed(inputs), Layout::row_major(outputs));
+        gemm(
+            inputs,
+            rows,
+            outputs,
+            x.data(),
+            x_t,
+            g,
+            g_layout,
+            T::ZERO,
+            out.data_mut(),
+        );
+        out
+    });
+    let grad_b = needs[2].then(|| {
+        let mut out = pool.tensor(&[outputs]);
+        let sums = out.data_mut();
+        sums.fill(T::ZERO);
+        for row in g.chunks_exact(outputs.max(1)) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+        out
+    });
+    [grad_x, grad_w, grad_b]
+}
+
+/// Computes the gradients of `l = mean((p - t)^2)` over `n` elements:
+/// `dl/dp = 2 (p - t) / n` and `dl/dt = -dl/dp`, each times the upstream
+/// scalar.
+pub(crate) fn mse_backward<T: Float>(
+    p: &Tensor<T>,
+    t: &Tensor<T>,
+    grad: &Tensor<T>,
+    needs: [bool; 2],
+    pool: &mut Pool<T>,
+) -> [Option<Tensor<T>>; 2] {
+    let scale = grad.data()[0] / T::from_usize(p.len().max(1));
+    let two = T::from_f64(2.0);
+    let gradient = |sign: T, pool: &mut Pool<T>| {
+        let mut out = pool.tensor(p.dims());
+        let pairs = p.data().iter().zip(t.data());
+        for (o, (&p, &t)) in out.data_mut().iter_mut().zip(pairs) {
+            *o = sign * (two * (p - t) * scale);
+        }
+        out
+    };
+    let grad_p = needs[0].then(|| gradient(T::ONE, pool));
+    let grad_t = needs[1].then(|| gradient(-T::ONE, pool));
+    [grad_p, grad_t]
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Computes the affine map `self weight + bias`, returning an error
+    /// instead of panicking. See [`Var::affine`] for the shapes.
+    ///
+    /// # Errors
+    ///
+    /// [`TensorError::ShapeMismatch`] when the input is not 2-D or 3-D, its
+    /// last dimension differs from the weight's rows, the weight is not 2-D,
+    /// or the bias is not `[out]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tensor::{Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::zeros(&[4, 3]));
+    /// let w = tape.var(Tensor::zeros(&[3, 2]));
+    /// let b = tape.var(Tensor::zeros(&[3]));
+    /// let err = x.try_affine(w, b).unwrap_err();
+    /// assert!(err.to_string().starts_with("affine: shapes [3, 2] and [3] do not fit"));
+    /// ```
+    #[track_caller]
+    pub fn try_affine(self, weight: Self, bias: Self) -> Result<Self, TensorError> {
+        self.check_same_tape(weight, "affine");
+        self.check_same_tape(bias, "affine");
+        let (value, requires_grad) = {
+            let mut guard = self.tape().inner.borrow_mut();
+            let inner = &mut *guard;
+            let (x, w, b) = (
+                &inner.nodes[self.id()],
+                &inner.nodes[weight.id()],
+                &inner.nodes[bias.id()],
+            );
+            let dims = affine_dims(x.value.dims(), w.value.dims(), b.value.dims())?;
+            let (inputs, outputs) = (w.value.dims()[0], w.value.dims()[1]);
+            let rows: usize = dims[..dims.len() - 1].iter().product();
+            let mut out = inner.pool.tensor(&dims);
+            // Every row starts as the bias; the product adds onto it.
+            for row in out.data_mut().chunks_exact_mut(outputs.max(1)) {
+                row.copy_from_slice(b.value.data());
+            }
+            let (x_layout, w_layout) = (Layout::row_major(inputs), Layout::row_major(outputs));
+            let (xs, ws) = (x.value.data(), w.value.data());
+            gemm(
+                rows,
+                inputs,
+                outputs,
+                xs,
+                x_layout,
+                ws,
+                w_layout,
+                T::ONE,
+                out.data_mut(),
+            );
+            let requires_grad = x.requires_grad || w.requires_grad || b.requires_grad;
+            (out, requires_grad)
+        };
+        let op = Op::Affine {
+            input: self.id(),
+            weight: weight.id(),
+            bias: bias.id(),
+        };
+        Ok(self.record(op, value, requires_grad))
+    }
+
+    /// Computes the affine map `self weight + bias` of a dense layer as one
+    /// recorded op. It equals `self.matmul(weight) + bias` up to rounding.
+    ///
+    /// Shapes: input `[n, in]` or `[batch, n, in]`, weight `[in, out]`, bias
+    /// `[out]`; the output is the input's shape with `out` last. The bias is
+    /// added to every row, so its gradient is the upstream gradient summed
+    /// over the rows.
+    ///
+    /// # Panics
+    ///
+    /// When the shapes do not fit, with a message naming them; see
+    /// [`Var::try_affine`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tensor::{Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::new(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
+    /// let w = tape.var(Tensor::new(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
+    /// let b = tape.var(Tensor::new(vec![10.0, 20.0], &[2]));
+    /// let y = x.affine(w, b);
+    /// assert_eq!(y.value().data(), &[11.0, 22.0, 13.0, 24.0]);
+    ///
+    /// // The bias gradient sums the upstream gradient over the rows.
+    /// let grads = y.sum().backward();
+    /// assert_eq!(grads.wrt(b).data(), &[2.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn affine(self, weight: Self, bias: Self) -> Self {
+        unwrap_op(self.try_affine(weight, bias))
+    }
+
+    /// Computes the mean squared error `mean((self - target)^2)` over all
+    /// elements, returning an error instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`TensorError::ShapeMismatch`] when the shapes differ: nothing
+    /// broadcasts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tensor::{Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let p = tape.var(Tensor::zeros(&[2, 1]));
+    /// let t = tape.constant(Tensor::zeros(&[2]));
+    /// let err = p.try_mse_loss(t).unwrap_err();
+    /// assert!(err.to_string().starts_with("mse_loss: shapes [2, 1] and [2] differ"));
+    /// ```
+    #[track_caller]
+    pub fn try_mse_loss(self, target: Self) -> Result<Self, TensorError> {
+        self.check_same_tape(target, "mse_loss");
+        let (value, requires_grad) = {
+            let mut guard = self.tape().inner.borrow_mut();
+            let inner = &mut *guard;
+            let (p, t) = (&inner.nodes[self.id()], &inner.nodes[target.id()]);
+            if p.value.shape() != t.value.shape() {
+                return Err(TensorError::shape_mismatch(
+                    "mse_loss",
+                    p.value.dims(),
+                    t.value.dims(),
+                    "differ: the prediction and the target must have the same shape \
+                     (reshape the target, for example [n] to [n, 1])"
+                        .to_string(),
+                ));
+            }
+            // The differences go to a scratch buffer so that the sum of
+            // squares is pairwise, as `mean` sums.
+            let mut diffs = inner.pool.take(p.value.len());
+            let pairs = p.value.data().iter().zip(t.value.data());
+            for (d, (&p, &t)) in diffs.iter_mut().zip(pairs) {
+                *d = p - t;
+            }
+            let sum = pairwise_sum(&diffs, |d| d * d);
+            inner.pool.give(diffs);
+            let mut out = inner.pool.tensor(&[]);
+            out.data_mut()[0] = sum * (T::ONE / T::from_usize(p.value.len()));
+            (out, p.requires_grad || t.requires_grad)
+        };
+        let op = Op::MseLoss {
+            prediction: self.id(),
+            target: target.id(),
+        };
+        Ok(self.record(op, value, requires_grad))
+    }
+
+    /// Computes the mean squared error `mean((self - target)^2)` over all
+    /// elements as one recorded op, returning a rank-0 var. The gradient is `2 (self - target)
+    /// / n` for `self` and its negation for `target`, `n` the element count.
+    ///
+    /// # Panics
+    ///
+    /// When the shapes differ; see [`Var::try_mse_loss`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tensor::{Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let p = tape.var(Tensor::new(vec![0.5, 1.0], &[2, 1]));
+    /// let t = tape.constant(Tensor::new(vec![0.0, 1.0], &[2, 1]));
+    /// let loss = p.mse_loss(t);
+    /// assert_eq!(loss.item(), 0.125);
+    /// assert_eq!(loss.backward().wrt(p).data(), &[0.5, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn mse_loss(self, target: Self) -> Self {
+        unwrap_op(self.try_mse_loss(target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Tape, Tensor};
+
+    /// Returns deterministic values in `[-1, 1)` for a tensor of `dims`.
+    fn values(dims: &[usize], salt: usize) -> Tensor<f64> {
+        Tensor::from_fn(dims, |i| {
+            ((i * 7919 + salt * 104729) % 200) as f64 / 100.0 - 1.0
+        })
+    }
+
+    #[test]
+    fn affine_matches_matmul_plus_bias() {
+        for x_dims in [&[5, 3][..], &[1, 3], &[2, 4, 3]] {
+            let tape = Tape::new();
+            let x = tape.var(values(x_dims, 1));
+            let w = tape.var(values(&[3, 4], 2));
+            let b = tape.var(values(&[4], 3));
+            let fused = x.affine(w, b);
+            let composite = x.matmul(w) + b;
+            let (fused_value, composite_value) = (fused.to_tensor(), composite.to_tensor());
+            assert_eq!(fused_value.dims(), composite_value.dims(), "{x_dims:?}");
+            assert!(
+                fused_value.max_abs_diff(&composite_value) <= 1e-12,
+                "{x_dims:?}"
+            );
+            let seed = values(fused_value.dims(), 4);
+            let fused_grads = fused.backward_with(seed.clone());
+            let composite_grads = composite.backward_with(seed);
+            for input in [x, w, b] {
+                let difference = fused_grads
+                    .wrt(input)
+                    .max_abs_diff(composite_grads.wrt(input));
+                assert!(
+                    difference <= 1e-12,
+                    "{x_dims:?}: gradient differs by {difference}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn affine_shape_errors() {
+        let tape = Tape::<f64>::new();
+        let w = tape.var(Tensor::zeros(&[3, 2]));
+        let b = tape.var(Tensor::zeros(&[2]));
+        let flat = tape.var(Tensor::zeros(&[3]));
+        let err = flat.try_affine(w, b).unwrap_err();
+        assert!(err.to_string().contains("are not aligned"), "{err}");
+        let wrong_features = tape.var(Tensor::zeros(&[4, 2]));
+        let err = wrong_features.try_affine(w, b).unwrap_err();
+        assert!(err.to_string().contains("[n, 3]"), "{err}");
+        let x = tape.var(Tensor::zeros(&[4, 3]));
+        let err = x.try_affine(flat, b).unwrap_err();
+        assert!(
+            err.to_string().contains("reshape the weight to 2-D"),
+            "{err}"
+        );
+        assert_eq!(tape.len(), 5, "a failed op records nothing");
+    }
+
+    #[test]
+    fn mse_loss_matches_composite() {
+        let tape = Tape::new();
+        let p = tape.var(values(&[6, 2], 5));
+        let t = tape.var(values(&[6, 2], 6));
+        let fused = p.mse_loss(t);
+        let composite = (p - t).square().mean();
+        assert!((fused.item() - composite.item()).abs() <= 1e-15);
+        let (fused_grads, composite_grads) = (fused.backward(), composite.backward());
+        for input in [p, t] {
+            let difference = fused_grads
+                .wrt(input)
+                .max_abs_diff(composite_grads.wrt(input));
+            assert!(difference <= 1e-15, "gradient differs by {difference}");
+        }
+    }
+}
