@@ -228,7 +228,10 @@ impl std::error::Error for WeightsError {
 /// [`WeightsError::DuplicateName`] when two parameters share a name;
 /// [`WeightsError::Write`] when the temporary file cannot be created,
 /// written or renamed (the temporary file is removed).
-pub fn save<T: Float, M: Module<T> + ?Sized>(model: &M, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+pub fn save<T: Float, M: Module<T> + ?Sized>(
+    model: &M,
+    path: impl AsRef<Path>,
+) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let dtype = dtype_of::<T>();
     let params = model.named_parameters();
