@@ -120,8 +120,9 @@ fn unary_cases() -> Vec<Case> {
 
 fn binary_cases() -> Vec<Case> {
     // The same op at equal shapes and at the two broadcast patterns.
-    let shape_pairs: [(&str, [&[usize]; 2]); 4] = [
+    let shape_pairs: [(&str, [&[usize]; 2]); 5] = [
         ("equal shapes", [&[2, 3], &[2, 3]]),
+        ("(4, 3) matrix with (3,) bias", [&[4, 3], &[3]]),
         ("(3, 1) with (1, 4)", [&[3, 1], &[1, 4]]),
         ("(4,) with (2, 3, 4)", [&[4], &[2, 3, 4]]),
         ("(2, 3, 4) with scalar", [&[2, 3, 4], &[]]),
@@ -314,6 +315,10 @@ fn composite_cases() -> Vec<Case> {
     vec![
         case("custom op", vec![any(&[2, 3], 700)], |v| {
             Var::apply(Cube, &[v[0]])
+        }),
+        // `x` feeds two ops, so its gradient is the sum of both paths.
+        case("var used twice", vec![any(&[2, 3], 704)], |v| {
+            (v[0].sigmoid() * v[0]).sum()
         }),
         // `x` feeds three ops, so its gradient is the sum of three paths.
         case("var reused three times", vec![any(&[2, 3], 701)], |v| {
