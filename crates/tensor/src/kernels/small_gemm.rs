@@ -96,7 +96,9 @@ unsafe fn run_avx2<T: Float>(operands: Operands<T>) {
 /// Runs the loop order whose innermost loop covers the longest contiguous
 /// stretch of memory. The candidates are rows of `b` (`out_i += a_ip b_p`),
 /// dot products of a row of `a` with a column of `b`, and, for a single
-/// output column, columns of `a` (rows of `b` for `out^T = b^T a^T`).
+/// output column, columns of `a` (rows of `b` for `out^T = b^T a^T`). A
+/// single column of `b` against four or more contiguous rows of `a` takes
+/// the row loop too, whose blocks of rows beat separate dot products.
 ///
 /// # Safety
 ///
@@ -132,7 +134,10 @@ unsafe fn run<T: Float>(operands: Operands<T>) {
     unsafe {
         if longest == 0 {
             strided(operands);
-        } else if longest == along_b_rows {
+        } else if longest == along_b_rows || (longest == along_dot && n == 1 && m >= 4) {
+            // For a single column of `b` the row loop is also a matrix-vector
+            // product, and its blocks of four rows share each element of `b`,
+            // which costs fewer instructions than one dot product per row.
             rows_of_b(m, k, n, a, (a_rows, a_cols), b, b_rows, beta, out);
         } else if longest == along_dot && n >= 4 && k * n <= SCRATCH {
             // Many dot products: copying b into contiguous rows first lets
@@ -197,7 +202,8 @@ unsafe fn strided<T: Float>(operands: Operands<T>) {
 
 /// `out = a b + beta out` where the rows of `b` (stride `b_rows`) are
 /// contiguous: each output row accumulates `a_ip` times row `p` of `b`,
-/// in blocks of columns kept in registers for the whole sum over `p`.
+/// in blocks of up to four rows and eight columns kept in registers for the
+/// whole sum over `p`, so that each load of `b` serves several rows.
 ///
 /// # Safety
 ///
@@ -215,34 +221,42 @@ unsafe fn rows_of_b<T: Float>(
     beta: T,
     out: *mut T,
 ) {
-    for i in 0..m {
-        let a_row = a.wrapping_add(i * a_rows);
-        let out_row = out.wrapping_add(i * n);
-        let rows = BlockRows {
-            k,
-            a_row,
-            a_cols,
-            b,
-            b_rows,
-            beta,
-            out_row,
-        };
-        // SAFETY (each call): forwarded from the caller; each call starts
-        // where the previous one stopped and stays below `n`.
-        unsafe {
-            let mut j = rows.blocks::<8>(0, n);
-            j = rows.blocks::<4>(j, n);
-            j = rows.blocks::<2>(j, n);
-            rows.blocks::<1>(j, n);
+    let block = |i: usize| BlockRows {
+        k,
+        n,
+        a_row: a.wrapping_add(i * a_rows),
+        a_rows,
+        a_cols,
+        b,
+        b_rows,
+        beta,
+        out_row: out.wrapping_add(i * n),
+    };
+    let mut i = 0;
+    // SAFETY (each call): forwarded from the caller; each block of rows
+    // starts where the previous one stopped and stays below `m`.
+    unsafe {
+        while i + 4 <= m {
+            block(i).columns::<4>();
+            i += 4;
+        }
+        if i + 2 <= m {
+            block(i).columns::<2>();
+            i += 2;
+        }
+        if i < m {
+            block(i).columns::<1>();
         }
     }
 }
 
-/// One output row of [`rows_of_b`] and what it reads.
+/// A block of output rows of [`rows_of_b`] and what it reads.
 #[derive(Clone, Copy)]
 struct BlockRows<T> {
     k: usize,
+    n: usize,
     a_row: *const T,
+    a_rows: usize,
     a_cols: usize,
     b: *const T,
     b_rows: usize,
@@ -251,34 +265,63 @@ struct BlockRows<T> {
 }
 
 impl<T: Float> BlockRows<T> {
-    /// Computes the output columns from `j` on in blocks of `W` while a
-    /// whole block fits below `n`, and returns the first column left.
+    /// Computes `R` output rows, all `n` columns, in column blocks of 8,
+    /// 4, 2 and 1.
     ///
     /// # Safety
     ///
-    /// As [`rows_of_b`].
+    /// As [`rows_of_b`], with `R` rows left from `a_row` and `out_row`.
     #[inline(always)]
-    unsafe fn blocks<const W: usize>(self, mut j: usize, n: usize) -> usize {
-        while j + W <= n {
-            let mut sums = [T::ZERO; W];
+    unsafe fn columns<const R: usize>(self) {
+        // SAFETY (each call): each starts where the previous one stopped
+        // and stays below `n`.
+        unsafe {
+            let mut j = self.blocks::<R, 8>(0);
+            j = self.blocks::<R, 4>(j);
+            j = self.blocks::<R, 2>(j);
+            self.blocks::<R, 1>(j);
+        }
+    }
+
+    /// Computes `R` output rows from column `j` on in blocks of `W` while
+    /// a whole block fits below `n`, and returns the first column left.
+    /// Each element sums its products in the order of `p`, whatever `R`
+    /// and `W`.
+    ///
+    /// # Safety
+    ///
+    /// As [`BlockRows::columns`].
+    #[inline(always)]
+    unsafe fn blocks<const R: usize, const W: usize>(self, mut j: usize) -> usize {
+        while j + W <= self.n {
+            let mut sums = [[T::ZERO; W]; R];
             let (mut a_p, mut b_p) = (self.a_row, self.b.wrapping_add(j));
             for _ in 0..self.k {
-                // SAFETY: `a_p` and `b_p .. b_p + W` address elements of row
-                // `p` of the operands, in bounds by the caller's contract.
+                // SAFETY: `a_p + r a_rows` and `b_p .. b_p + W` address
+                // elements of column `p` of `a` and row `p` of `b`, in
+                // bounds by the caller's contract.
                 unsafe {
-                    let a_ip = *a_p;
-                    for (lane, sum) in sums.iter_mut().enumerate() {
-                        *sum += a_ip * *b_p.add(lane);
+                    let mut b_pj = [T::ZERO; W];
+                    for (lane, value) in b_pj.iter_mut().enumerate() {
+                        *value = *b_p.add(lane);
+                    }
+                    for (r, row) in sums.iter_mut().enumerate() {
+                        let a_ip = *a_p.add(r * self.a_rows);
+                        for (sum, &b_value) in row.iter_mut().zip(&b_pj) {
+                            *sum += a_ip * b_value;
+                        }
                     }
                 }
                 a_p = a_p.wrapping_add(self.a_cols);
                 b_p = b_p.wrapping_add(self.b_rows);
             }
-            for (lane, sum) in sums.into_iter().enumerate() {
-                // SAFETY: `j + lane < n`, inside the output row.
-                unsafe {
-                    let slot = self.out_row.add(j + lane);
-                    *slot = combine(sum, self.beta, *slot);
+            for (r, row) in sums.into_iter().enumerate() {
+                for (lane, sum) in row.into_iter().enumerate() {
+                    // SAFETY: `r < R` and `j + lane < n`, inside the output.
+                    unsafe {
+                        let slot = self.out_row.add(r * self.n + j + lane);
+                        *slot = combine(sum, self.beta, *slot);
+                    }
                 }
             }
             j += W;

@@ -8,6 +8,7 @@ use crate::error::{unwrap_op, TensorError};
 use crate::float::Float;
 use crate::kernels::matmul::{gemm, Layout};
 use crate::kernels::reduce::pairwise_sum;
+use crate::kernels::small_gemm::small_gemm;
 use crate::op::Op;
 use crate::shape::Shape;
 use crate::tape::Pool;
@@ -97,12 +98,28 @@ pub(crate) fn affine_backward<T: Float>(
     });
     let grad_b = needs[2].then(|| {
         let mut out = pool.tensor(&[outputs]);
-        let sums = out.data_mut();
-        sums.fill(T::ZERO);
-        for row in g.chunks_exact(outputs.max(1)) {
-            for (s, &v) in sums.iter_mut().zip(row) {
-                *s += v;
-            }
+        if rows == 0 || outputs == 0 {
+            out.data_mut().fill(T::ZERO);
+        } else {
+            // db = 1^T g, a row of ones read through zero strides. Each sum
+            // adds the rows in order, exactly as a plain loop would, since
+            // multiplying by one is exact.
+            let ones = Layout {
+                row_stride: 0,
+                col_stride: 0,
+            };
+            let g_layout = Layout::row_major(outputs);
+            small_gemm(
+                1,
+                rows,
+                outputs,
+                &[T::ONE],
+                ones,
+                g,
+                g_layout,
+                T::ZERO,
+                out.data_mut(),
+            );
         }
         out
     });
