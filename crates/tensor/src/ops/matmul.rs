@@ -76,27 +76,46 @@ impl MatmulDims {
 /// or one GEMM over the merged rows when the right operand is shared.
 fn forward_into<T: Float>(dims: MatmulDims, a: &[T], b: &[T], out: &mut [T]) {
     let MatmulDims { batch, m, k, n, .. } = dims;
-    if dims.shared_rhs {
-        let rows = batch * m;
-        let (a_layout, b_layout) = (Layout::row_major(k), Layout::row_major(n));
-        gemm(rows, k, n, a, a_layout, b, b_layout, T::ZERO, out);
-        return;
-    }
-    for index in 0..batch {
-        let a_i = &a[index * m * k..(index + 1) * m * k];
-        let b_i = &b[index * k * n..(index + 1) * k * n];
+    let (entries, rows) = if dims.shared_rhs {
+        (1, batch * m)
+    } else {
+        (batch, m)
+    };
+    let a = Operand {
+        data: a,
+        layout: Layout::row_major(k),
+    };
+    let b = Operand {
+        data: b,
+        layout: Layout::row_major(n),
+    };
+    gemm_per_entry(entries, rows, k, n, a, b, out);
+}
+
+/// One GEMM operand: contiguous per-entry blocks read with `layout`.
+#[derive(Clone, Copy)]
+struct Operand<'a, T> {
+    data: &'a [T],
+    layout: Layout,
+}
+
+/// Writes `out_i = a_i b_i` for each of `entries` independent products of
+/// an `[m, k]` by a `[k, n]` matrix, where entry `i` of each operand and of
+/// `out` is the `i`-th contiguous block of its size.
+fn gemm_per_entry<T: Float>(
+    entries: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    out: &mut [T],
+) {
+    for index in 0..entries {
+        let a_i = &a.data[index * m * k..(index + 1) * m * k];
+        let b_i = &b.data[index * k * n..(index + 1) * k * n];
         let out_i = &mut out[index * m * n..(index + 1) * m * n];
-        gemm(
-            m,
-            k,
-            n,
-            a_i,
-            Layout::row_major(k),
-            b_i,
-            Layout::row_major(n),
-            T::ZERO,
-            out_i,
-        );
+        gemm(m, k, n, a_i, a.layout, b_i, b.layout, T::ZERO, out_i);
     }
 }
 
@@ -125,42 +144,28 @@ pub(crate) fn backward<T: Float>(
     let g = grad.data();
     let grad_a = need_a.then(|| {
         let mut out = pool.tensor(a.dims());
-        for index in 0..entries {
-            let g_i = &g[index * rows * n..(index + 1) * rows * n];
-            let b_i = &b.data()[index * k * n..(index + 1) * k * n];
-            let out_i = &mut out.data_mut()[index * rows * k..(index + 1) * rows * k];
-            gemm(
-                rows,
-                n,
-                k,
-                g_i,
-                Layout::row_major(n),
-                b_i,
-                Layout::transposed(n),
-                T::ZERO,
-                out_i,
-            );
-        }
+        let g = Operand {
+            data: g,
+            layout: Layout::row_major(n),
+        };
+        let b_t = Operand {
+            data: b.data(),
+            layout: Layout::transposed(n),
+        };
+        gemm_per_entry(entries, rows, n, k, g, b_t, out.data_mut());
         out
     });
     let grad_b = need_b.then(|| {
         let mut out = pool.tensor(b.dims());
-        for index in 0..entries {
-            let a_i = &a.data()[index * rows * k..(index + 1) * rows * k];
-            let g_i = &g[index * rows * n..(index + 1) * rows * n];
-            let out_i = &mut out.data_mut()[index * k * n..(index + 1) * k * n];
-            gemm(
-                k,
-                rows,
-                n,
-                a_i,
-                Layout::transposed(k),
-                g_i,
-                Layout::row_major(n),
-                T::ZERO,
-                out_i,
-            );
-        }
+        let a_t = Operand {
+            data: a.data(),
+            layout: Layout::transposed(k),
+        };
+        let g = Operand {
+            data: g,
+            layout: Layout::row_major(n),
+        };
+        gemm_per_entry(entries, k, rows, n, a_t, g, out.data_mut());
         out
     });
     (grad_a, grad_b)
