@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nn::{mse, Activation, Dense, Module, Momentum, Optimizer, Sequential, Sgd};
+use nn::{mse, Activation, Module, Momentum, Optimizer, Sgd};
 use tensor::{Tape, Tensor};
 
 /// The system allocator, counting allocations made by each thread.
@@ -66,21 +66,6 @@ fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
     experiments::fixtures::load(&path).expect("fixture file should parse")
 }
 
-fn baseline(arrays: &BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
-    let dense = |name: &str| {
-        let weight = arrays[name].clone();
-        let outputs = weight.dims()[1];
-        Dense::from_tensors(weight, Tensor::zeros(&[outputs]))
-    };
-    Sequential::new()
-        .add(dense("W1"))
-        .add(Activation::Sigmoid)
-        .add(dense("W2"))
-        .add(Activation::Sigmoid)
-        .add(dense("W3"))
-        .add(Activation::Sigmoid)
-}
-
 /// Runs `warm_up` steps, then `steps` more, and returns the allocations per
 /// step of the latter. Each step clears the tape, records the forward pass
 /// and the loss, back-propagates, updates the model and drops the gradients,
@@ -92,7 +77,7 @@ fn allocations_per_step(
     steps: usize,
 ) -> f64 {
     let arrays = fixture(fixture_name);
-    let mut model = baseline(&arrays);
+    let mut model = experiments::fixtures::baseline(&arrays, Activation::Sigmoid);
     let (x, y) = (&arrays["X"], &arrays["Y"]);
     let mut tape = Tape::new();
     let mut step = |tape: &mut Tape<f64>| {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use nn::{mse, Activation, Dense, Module, Momentum, Optimizer, Sequential, Sgd};
+use nn::{mse, Activation, Module, Momentum, Optimizer, Sequential, Sgd};
 use tensor::{Tape, Tensor};
 
 fn fixture(name: &str) -> std::collections::BTreeMap<String, Tensor<f64>> {
@@ -13,28 +13,9 @@ fn fixture(name: &str) -> std::collections::BTreeMap<String, Tensor<f64>> {
     experiments::fixtures::load(&path).expect("fixture file should parse")
 }
 
+/// The baseline with sigmoid hidden layers.
 fn baseline(arrays: &std::collections::BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
-    baseline_with(arrays, Activation::Sigmoid)
-}
-
-/// The 2-10-10-1 network with `hidden` after both hidden layers and a
-/// sigmoid output.
-fn baseline_with(
-    arrays: &std::collections::BTreeMap<String, Tensor<f64>>,
-    hidden: Activation,
-) -> Sequential<f64> {
-    let dense = |name: &str| {
-        let w = arrays[name].clone();
-        let outputs = w.dims()[1];
-        Dense::from_tensors(w, Tensor::zeros(&[outputs]))
-    };
-    Sequential::new()
-        .add(dense("W1"))
-        .add(hidden)
-        .add(dense("W2"))
-        .add(hidden)
-        .add(dense("W3"))
-        .add(Activation::Sigmoid)
+    experiments::fixtures::baseline(arrays, Activation::Sigmoid)
 }
 
 /// Trains for `epochs` full-batch steps and returns the loss of one more
@@ -142,7 +123,7 @@ fn relu_xor_matches_reference_loss() {
     // hidden layer's inputs there are exactly 0: this loss holds only with
     // ReLU'(0) = 0.
     let arrays = fixture("xor.txt");
-    let mut model = baseline_with(&arrays, Activation::Relu);
+    let mut model = experiments::fixtures::baseline(&arrays, Activation::Relu);
     let loss = final_loss(
         &mut model,
         &mut Sgd::new(0.1),

@@ -28,23 +28,6 @@ fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
     experiments::fixtures::load(&path).expect("fixture file should parse")
 }
 
-/// Builds the baseline network 2-10-10-1 with the fixture's weights, zero biases,
-/// and `hidden` after each hidden layer and a sigmoid output.
-fn baseline(arrays: &BTreeMap<String, Tensor<f64>>, hidden: Activation) -> Sequential<f64> {
-    let dense = |name: &str| {
-        let weight = arrays[name].clone();
-        let outputs = weight.dims()[1];
-        Dense::from_tensors(weight, Tensor::zeros(&[outputs]))
-    };
-    Sequential::new()
-        .add(dense("W1"))
-        .add(hidden)
-        .add(dense("W2"))
-        .add(hidden)
-        .add(dense("W3"))
-        .add(Activation::Sigmoid)
-}
-
 /// A full-batch training state: model, optimizer, data and a reused tape.
 struct Trainer<T: Float> {
     model: Sequential<T>,
@@ -78,7 +61,7 @@ fn fixture_trainer(
 ) -> Trainer<f64> {
     let arrays = fixture(name);
     Trainer {
-        model: baseline(&arrays, hidden),
+        model: experiments::fixtures::baseline(&arrays, hidden),
         optimizer,
         inputs: arrays["X"].clone(),
         targets: arrays["Y"].clone(),

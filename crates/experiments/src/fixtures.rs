@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use nn::{Activation, Dense, Sequential};
 use tensor::Tensor;
 
 /// An error reading a fixture file, naming the file and what is wrong.
@@ -75,4 +76,28 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Tensor<f64>>, String> {
         arrays.insert(name.to_string(), Tensor::new(values, &[rows, cols]));
     }
     Ok(arrays)
+}
+
+/// Builds the baseline 2-10-10-1 network from a fixture's weights `W1`,
+/// `W2` and `W3` (each `[in, out]`), with zero biases, `hidden` after both
+/// hidden layers and a sigmoid output.
+///
+/// # Panics
+///
+/// When `arrays` lacks one of the three weights.
+pub fn baseline(arrays: &BTreeMap<String, Tensor<f64>>, hidden: Activation) -> Sequential<f64> {
+    let dense = |name: &str| {
+        let Some(weight) = arrays.get(name) else {
+            panic!("fixture has no array `{name}`; the baseline needs W1, W2 and W3");
+        };
+        let outputs = weight.dims()[1];
+        Dense::from_tensors(weight.clone(), Tensor::zeros(&[outputs]))
+    };
+    Sequential::new()
+        .add(dense("W1"))
+        .add(hidden)
+        .add(dense("W2"))
+        .add(hidden)
+        .add(dense("W3"))
+        .add(Activation::Sigmoid)
 }
