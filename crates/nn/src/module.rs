@@ -67,7 +67,7 @@ pub trait Module<T: Float> {
     /// Every parameter with its structured name, in the order of
     /// [`Module::visit_params`]: `INDEX.NAME` for a [`Sequential`], as in
     /// `0.weight` or `2.bias`, with one `INDEX.` per level of nesting, as in
-    /// `1.0.weight`. A custom module that holds several layers overrides
+    /// `1.0.weight`. A custom module that contains several layers overrides
     /// [`Module::visit_named_params`] to keep the names unique.
     fn named_parameters(&self) -> Vec<(String, &Param<T>)> {
         let mut out = Vec::new();

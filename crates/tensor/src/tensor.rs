@@ -8,7 +8,7 @@ use crate::shape::{contiguous_strides, numel, Shape};
 
 /// An owned, contiguous, row-major n-dimensional array of `f32` or `f64`.
 ///
-/// A rank-0 tensor (empty shape) holds one scalar.
+/// A rank-0 tensor (empty shape) contains one scalar.
 ///
 /// # Examples
 ///

@@ -98,6 +98,7 @@ pub(crate) fn backward<T: Float>(
     pool: &mut Pool<T>,
 ) -> (Option<Tensor<T>>, Option<Tensor<T>>) {
     let out_dims = y.dims();
+
     // Add and sub pass the upstream gradient through unchanged (negated for
     // sub's right side), so only the reduction to each shape remains.
     if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
@@ -111,6 +112,7 @@ pub(crate) fn backward<T: Float>(
         });
         return (grad_a, grad_b);
     }
+
     // Full-size partial products, then the shared reduction to each shape.
     let mut full_a = need_a.then(|| pool.take(grad.len()));
     let mut full_b = need_b.then(|| pool.take(grad.len()));
@@ -129,6 +131,7 @@ pub(crate) fn backward<T: Float>(
         }
         index += 1;
     });
+
     let grad_a = full_a.map(|full| {
         let g = reduced(&full, out_dims, a.dims(), pool);
         pool.give(full);

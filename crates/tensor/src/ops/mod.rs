@@ -1,5 +1,5 @@
 //! Differentiable ops on [`Var`](crate::Var), one file per family. Each file
-//! holds the ops' forward kernels, their `Var` methods and their backward
+//! contains the ops' forward kernels, their `Var` methods and their backward
 //! rules side by side.
 
 pub(crate) mod binary;
