@@ -4,6 +4,8 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
+use crate::kernels::exp;
+
 mod sealed {
     pub trait Sealed {}
     impl Sealed for f32 {}
@@ -48,7 +50,9 @@ pub trait Float:
     fn to_f64(self) -> f64;
     /// Converts a count or index to this type.
     fn from_usize(value: usize) -> Self;
-    /// `e^self`.
+    /// `e^self`, within one unit in the last place, computed without
+    /// branches so that loops over it vectorize. It gives the same bits on
+    /// every machine.
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
@@ -99,7 +103,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $name:literal, $gemm:path) => {
+    ($t:ty, $name:literal, $exp:path, $gemm:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -119,7 +123,7 @@ macro_rules! impl_float {
             }
             #[inline]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $exp(self)
             }
             #[inline]
             fn ln(self) -> Self {
@@ -197,5 +201,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32", matrixmultiply::sgemm);
-impl_float!(f64, "f64", matrixmultiply::dgemm);
+impl_float!(f32, "f32", exp::exp_f32, matrixmultiply::sgemm);
+impl_float!(f64, "f64", exp::exp_f64, matrixmultiply::dgemm);

@@ -3,6 +3,8 @@
 
 pub(crate) mod broadcast;
 pub(crate) mod conv;
+pub(crate) mod exp;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
+pub(crate) mod simd;
 pub(crate) mod small_gemm;

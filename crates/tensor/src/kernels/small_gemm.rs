@@ -2,15 +2,16 @@
 //!
 //! Each output element sums its products in an order that does not depend
 //! on the CPU, so results are reproducible. That order differs from the
-//! packed GEMM's, so the two agree only to rounding. On x86-64 CPUs with
-//! AVX2 the same loops are compiled a second time for 256-bit vectors and
-//! chosen at run time. Both builds compute identical results, because
-//! neither fuses a multiply with an add.
+//! packed GEMM's, so the two agree only to rounding. On x86-64 the same
+//! loops are compiled again for AVX2 and AVX-512 and the widest that the
+//! CPU supports is chosen at run time. All builds compute identical
+//! results, because none fuses a multiply with an add.
 
 use std::mem::MaybeUninit;
 
 use crate::float::Float;
 use crate::kernels::matmul::Layout;
+use crate::kernels::simd::{widest, Kernel};
 
 /// The largest `b`, in elements, that is copied into contiguous rows on the
 /// stack when its rows are strided (8 KiB of `f64`).
@@ -55,15 +56,7 @@ pub(crate) fn small_gemm<T: Float>(
         beta,
         out: out.as_mut_ptr(),
     };
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, and the assert above bounds every
-        // read for the strides given.
-        unsafe { run_avx2(operands) };
-        return;
-    }
-    // SAFETY: the assert above bounds every read for the strides given.
-    unsafe { run(operands) };
+    widest(operands);
 }
 
 /// The arguments of [`small_gemm`] as raw parts, checked by it.
@@ -81,16 +74,15 @@ struct Operands<T> {
     out: *mut T,
 }
 
-/// [`run`] compiled for AVX2.
-///
-/// # Safety
-///
-/// The CPU supports AVX2, and the operands satisfy [`run`]'s contract.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn run_avx2<T: Float>(operands: Operands<T>) {
-    // SAFETY: forwarded from the caller.
-    unsafe { run(operands) }
+impl<T: Float> Kernel for Operands<T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        // SAFETY: `small_gemm`, the only place that builds `Operands`,
+        // checks that the strides keep every read and write in bounds.
+        unsafe { run(self) }
+    }
 }
 
 /// Runs the loop order whose innermost loop covers the longest contiguous

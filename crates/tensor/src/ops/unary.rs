@@ -1,6 +1,7 @@
 //! Elementwise functions of one input.
 
 use crate::float::Float;
+use crate::kernels::simd::{widest, Kernel};
 use crate::op::Op;
 use crate::tape::Pool;
 use crate::tensor::Tensor;
@@ -194,15 +195,14 @@ impl<T: Float> UnaryOp<T> {
 }
 
 /// `1 / (1 + e^-x)`, evaluated so that no intermediate overflows: for
-/// negative `x` it uses `e^x / (1 + e^x)`.
-#[inline]
+/// negative `x` it uses `e^x / (1 + e^x)`. Both share `e = e^-|x|` and
+/// differ only in the numerator, which a select picks, so a loop over it
+/// has no branch and vectorizes.
+#[inline(always)]
 pub(crate) fn sigmoid<T: Float>(x: T) -> T {
-    if x >= T::ZERO {
-        T::ONE / (T::ONE + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (T::ONE + e)
-    }
+    let e = (-x.abs()).exp();
+    let numerator = if x >= T::ZERO { T::ONE } else { e };
+    numerator / (T::ONE + e)
 }
 
 /// `ln(1 + e^x)`, evaluated as `max(x, 0) + ln(1 + e^-|x|)` so that it
@@ -210,6 +210,50 @@ pub(crate) fn sigmoid<T: Float>(x: T) -> T {
 #[inline]
 pub(crate) fn softplus<T: Float>(x: T) -> T {
     x.max(T::ZERO) + (-x.abs()).exp().ln_1p()
+}
+
+/// The loop of the forward pass: `out = op(input)`.
+struct Forward<'a, T: Float> {
+    op: UnaryOp<T>,
+    input: &'a [T],
+    out: &'a mut [T],
+}
+
+impl<T: Float> Kernel for Forward<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        specialize!(self.op, |op| {
+            for (o, &x) in self.out.iter_mut().zip(self.input) {
+                *o = op.forward(x);
+            }
+        });
+    }
+}
+
+/// The loop of the backward pass: `out = grad * op'(input)`, where the
+/// forward pass gave `output`.
+struct Backward<'a, T: Float> {
+    op: UnaryOp<T>,
+    input: &'a [T],
+    output: &'a [T],
+    grad: &'a [T],
+    out: &'a mut [T],
+}
+
+impl<T: Float> Kernel for Backward<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        specialize!(self.op, |op| {
+            let slots = self.out.iter_mut().zip(self.input).zip(self.output);
+            for (((o, &x), &y), &g) in slots.zip(self.grad) {
+                *o = op.backward(x, y, g);
+            }
+        });
+    }
 }
 
 /// The gradient with respect to the input of `y = op(x)`, given `dL/dy`.
@@ -221,11 +265,12 @@ pub(crate) fn backward<T: Float>(
     pool: &mut Pool<T>,
 ) -> Tensor<T> {
     let mut out = pool.tensor(input.dims());
-    specialize!(op, |op| {
-        let slots = out.data_mut().iter_mut();
-        for (((o, &x), &y), &g) in slots.zip(input.data()).zip(output.data()).zip(grad.data()) {
-            *o = op.backward(x, y, g);
-        }
+    widest(Backward {
+        op,
+        input: input.data(),
+        output: output.data(),
+        grad: grad.data(),
+        out: out.data_mut(),
     });
     out
 }
@@ -238,10 +283,10 @@ impl<'t, T: Float> Var<'t, T> {
             let inner = &mut *guard;
             let input = &inner.nodes[self.id()];
             let mut out = inner.pool.tensor(input.value.dims());
-            specialize!(op, |op| {
-                for (o, &x) in out.data_mut().iter_mut().zip(input.value.data()) {
-                    *o = op.forward(x);
-                }
+            widest(Forward {
+                op,
+                input: input.value.data(),
+                out: out.data_mut(),
             });
             (out, input.requires_grad)
         };
