@@ -110,7 +110,10 @@ pub(crate) struct TapeInner<T: Float> {
 /// smallest one that fits without scanning every spare buffer. Each group
 /// also counts how many buffers the current step took from it, so that
 /// [`Pool::trim`] can drop the surplus (such as the data tensors a training
-/// loop passes in anew every step) and the pool stays bounded.
+/// loop passes in anew every step) and the pool stays bounded. Before any
+/// search, [`Pool::take`] tries the value buffer of the node at the same
+/// position in the last cleared step, which in a training loop is the
+/// buffer it needs.
 pub(crate) struct Pool<T: Float> {
     /// Groups of buffers, ascending by capacity.
     buckets: Vec<Bucket<T>>,
@@ -120,6 +123,10 @@ pub(crate) struct Pool<T: Float> {
     params: Vec<(ParamId, NodeId)>,
     /// Where dropped [`Gradients`](crate::Gradients) leave their buffers.
     returns: Rc<RefCell<Returns<T>>>,
+    /// The value buffers of the last cleared step, last node first, so
+    /// that `pop` yields them in recording order. A step that records the
+    /// same nodes again takes each one back without a search.
+    replay: Vec<Vec<T>>,
 }
 
 /// The spare buffers of one capacity.
@@ -150,12 +157,22 @@ impl<T: Float> Pool<T> {
                 slots: Vec::new(),
                 params: Vec::new(),
             })),
+            replay: Vec::new(),
         }
     }
 
     /// A buffer of `len` elements whose contents are unspecified (left from
     /// earlier use); the caller overwrites every element.
     pub(crate) fn take(&mut self, len: usize) -> Vec<T> {
+        if let Some(mut buffer) = self.replay.pop() {
+            // A step that repeats the last one asks for the same sizes in
+            // the same order. Anything else goes back to the groups.
+            if (len..=len.saturating_mul(2)).contains(&buffer.capacity()) {
+                buffer.resize(len, T::ZERO);
+                return buffer;
+            }
+            self.give(buffer);
+        }
         // The smallest buffer that fits, so large buffers stay for large ops.
         let first = self.buckets.partition_point(|bucket| bucket.capacity < len);
         let spare = self.buckets[first..].iter_mut().find_map(|bucket| {
@@ -210,6 +227,17 @@ impl<T: Float> Pool<T> {
         }
     }
 
+    /// Keeps the value buffers of a cleared step, given in recording order,
+    /// for the next step to take in the same order. Buffers of the step
+    /// before that which were not taken again go back to the groups.
+    pub(crate) fn keep_for_replay(&mut self, values: impl DoubleEndedIterator<Item = Vec<T>>) {
+        while let Some(buffer) = self.replay.pop() {
+            self.give(buffer);
+        }
+        self.replay
+            .extend(values.rev().filter(|buffer| buffer.capacity() > 0));
+    }
+
     /// Frees the buffers beyond what the step since the last trim took of
     /// each capacity, and starts counting anew. A loop that repeats the same
     /// step keeps exactly the buffers it reuses.
@@ -223,7 +251,8 @@ impl<T: Float> Pool<T> {
     /// The number of spare buffers, for tests of reuse.
     #[cfg(test)]
     pub(crate) fn buffers_held(&self) -> usize {
-        self.buckets.iter().map(|bucket| bucket.buffers.len()).sum()
+        let grouped: usize = self.buckets.iter().map(|bucket| bucket.buffers.len()).sum();
+        grouped + self.replay.len()
     }
 
     /// The shared place where dropped gradients return their buffers.
@@ -474,9 +503,8 @@ impl<T: Float> Tape<T> {
     /// gradient-enabled flag stay as they are.
     pub fn clear(&mut self) {
         let inner = self.inner.get_mut();
-        for node in inner.nodes.drain(..) {
-            inner.pool.give(node.value.into_vec());
-        }
+        let values = inner.nodes.drain(..).map(|node| node.value.into_vec());
+        inner.pool.keep_for_replay(values);
         inner.pool.reclaim();
         inner.pool.trim();
         inner.params.clear();
@@ -574,5 +602,57 @@ impl<T: Float> fmt::Display for Tape<T> {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buffer(len: usize) -> Vec<f64> {
+        vec![1.5; len]
+    }
+
+    #[test]
+    fn replay_hands_back_buffers_in_recording_order() {
+        let mut pool = Pool::<f64>::new();
+        let (a, b) = (buffer(3), buffer(5));
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        pool.keep_for_replay([a, b].into_iter());
+        let first = pool.take(3);
+        let second = pool.take(5);
+        assert_eq!((first.as_ptr(), first.len()), (pa, 3));
+        assert_eq!((second.as_ptr(), second.len()), (pb, 5));
+        assert_eq!(pool.buffers_held(), 0);
+    }
+
+    #[test]
+    fn replay_passes_over_a_buffer_of_another_size() {
+        let mut pool = Pool::<f64>::new();
+        pool.keep_for_replay([buffer(3), buffer(4)].into_iter());
+        // Too large for the first kept buffer: a new one, and the kept one
+        // goes to the groups, where a later request of its size finds it.
+        let big = pool.take(10);
+        assert_eq!(big.len(), 10);
+        assert_eq!(pool.buffers_held(), 2);
+        let small = pool.take(2);
+        assert_eq!(small.len(), 2);
+        assert!(small.capacity() >= 2);
+    }
+
+    #[test]
+    fn steps_of_changing_shapes_compute_right_values() {
+        let mut tape = Tape::<f64>::new();
+        for len in [3, 5, 3, 1, 4] {
+            tape.clear();
+            let data: Vec<f64> = (1..=len).map(f64::from).collect();
+            let x = tape.var(Tensor::new(data, &[len as usize]));
+            let y = (x * x).sum();
+            let expected: f64 = (1..=len).map(|i| f64::from(i * i)).sum();
+            assert_eq!(y.item(), expected);
+            let grads = y.backward();
+            let twice: Vec<f64> = (1..=len).map(|i| 2.0 * f64::from(i)).collect();
+            assert_eq!(grads.wrt(x).data(), &twice[..]);
+        }
     }
 }
