@@ -128,12 +128,12 @@ fn mlp_trainer<T: Float>(seed: u64) -> Trainer<T> {
 /// Hidden width of the baseline network.
 const HIDDEN: usize = 10;
 
-/// The XOR epoch of the baseline written by hand, without a tape. The layer
-/// sizes are compile-time constants. Each sample goes forward and backward
-/// in one pass that adds its share to the gradients, so every intermediate
-/// value stays in registers. Data, initial weights, loss and update are
-/// those of `epoch/w2_xor`.
-struct HandXor {
+/// An epoch of the 2-10-10-1 sigmoid baseline written by hand, without a
+/// tape. The layer sizes are compile-time constants. Each sample goes
+/// forward and backward in one pass that adds its share to the gradients,
+/// so every intermediate value stays in registers. Data, initial weights,
+/// loss and update are those of `epoch/w2_xor` or `epoch/w1_linear`.
+struct HandBaseline {
     x: Vec<[f64; 2]>,
     y: Vec<f64>,
     w1: [[f64; HIDDEN]; 2],
@@ -145,11 +145,7 @@ struct HandXor {
     lr: f64,
 }
 
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
-impl HandXor {
+impl HandBaseline {
     fn new(arrays: &BTreeMap<String, Tensor<f64>>) -> Self {
         let rows = |name: &str| -> Vec<[f64; HIDDEN]> {
             arrays[name]
@@ -163,7 +159,7 @@ impl HandXor {
             .chunks_exact(2)
             .map(|point| [point[0], point[1]])
             .collect();
-        HandXor {
+        HandBaseline {
             x,
             y: arrays["Y"].data().to_vec(),
             w1: rows("W1").try_into().expect("W1 is [2, 10]"),
@@ -178,6 +174,7 @@ impl HandXor {
 
     /// One full-batch epoch; returns the loss before the update.
     fn epoch(&mut self) -> f64 {
+        let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
         let n = self.x.len() as f64;
         let mut grad_w1 = [[0.0; HIDDEN]; 2];
         let mut grad_b1 = [0.0; HIDDEN];
@@ -256,18 +253,20 @@ impl HandXor {
     }
 }
 
-/// Panics unless the hand-written epoch tracks the tape's, so that the
-/// reference times the same computation.
+/// Panics unless the hand-written epochs track the tape's on both data
+/// sets, so that the references time the same computation.
 fn check_reference_matches_tape() {
-    let arrays = fixture("xor.txt");
-    let mut hand = HandXor::new(&arrays);
-    let mut taped = fixture_trainer("xor.txt", Activation::Sigmoid, Box::new(Sgd::new(0.1)));
-    for epoch in 0..200 {
-        let (expected, actual) = (taped.epoch(), hand.epoch());
-        assert!(
-            (expected - actual).abs() <= 1e-10 * expected.abs(),
-            "epoch {epoch}: hand-written loss {actual} differs from the tape's {expected}"
-        );
+    for name in ["xor.txt", "linear.txt"] {
+        let arrays = fixture(name);
+        let mut hand = HandBaseline::new(&arrays);
+        let mut taped = fixture_trainer(name, Activation::Sigmoid, Box::new(Sgd::new(0.1)));
+        for epoch in 0..200 {
+            let (expected, actual) = (taped.epoch(), hand.epoch());
+            assert!(
+                (expected - actual).abs() <= 1e-10 * expected.abs(),
+                "{name}, epoch {epoch}: hand-written loss {actual} differs from the tape's {expected}"
+            );
+        }
     }
 }
 
@@ -491,8 +490,10 @@ fn tiny_nets(c: &mut Criterion) {
     group
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    let mut hand = HandXor::new(&fixture("xor.txt"));
+    let mut hand = HandBaseline::new(&fixture("xor.txt"));
     group.bench_function("w2_xor", |b| b.iter(|| black_box(hand.epoch())));
+    let mut hand = HandBaseline::new(&fixture("linear.txt"));
+    group.bench_function("w1_linear", |b| b.iter(|| black_box(hand.epoch())));
     group.finish();
 }
 

@@ -52,21 +52,27 @@ fn forward_into<T: Float>(x: &[T], dims: &[usize], axis: usize, log: bool, out: 
             max = max.max(x[lane.at(j)]);
         }
         let mut sum = T::ZERO;
-        for j in 0..len {
-            let shifted = x[lane.at(j)] - max;
-            out[lane.at(j)] = shifted;
-            sum += shifted.exp();
-        }
         if log {
+            for j in 0..len {
+                let shifted = x[lane.at(j)] - max;
+                out[lane.at(j)] = shifted;
+                sum += shifted.exp();
+            }
             // log_softmax(x)_j = (x_j - max) - ln(sum_k e^(x_k - max))
             let log_sum = sum.ln();
             for j in 0..len {
                 out[lane.at(j)] -= log_sum;
             }
         } else {
+            // Each exponential is computed once, kept, and scaled.
+            for j in 0..len {
+                let e = (x[lane.at(j)] - max).exp();
+                out[lane.at(j)] = e;
+                sum += e;
+            }
             let scale = T::ONE / sum;
             for j in 0..len {
-                out[lane.at(j)] = out[lane.at(j)].exp() * scale;
+                out[lane.at(j)] *= scale;
             }
         }
     });
