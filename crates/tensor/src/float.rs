@@ -50,9 +50,9 @@ pub trait Float:
     fn to_f64(self) -> f64;
     /// Converts a count or index to this type.
     fn from_usize(value: usize) -> Self;
-    /// `e^self`, within one unit in the last place, computed without
-    /// branches so that loops over it vectorize. It gives the same bits on
-    /// every machine.
+    /// `e^self`, at most one unit in the last place from the standard
+    /// library's `exp`. It is computed without branches, so that loops
+    /// over it vectorize, and gives the same bits on every machine.
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
