@@ -67,6 +67,11 @@ pub struct Args {
     /// both built-in sets trains once, with its linear-set settings.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
+
+    /// Trains up to N runs at once, each on its own thread; the results and the printed
+    /// output do not depend on N. Defaults to the number of cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
 }
 
 /// The seed of every run unless `--seed` is given.

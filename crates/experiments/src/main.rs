@@ -17,7 +17,7 @@ use experiments::figures::{wants_boundary, write_figures, FIGURE_DIR};
 use experiments::report::{
     write_report, write_results_json, RunContext, REPORT_FILE, RESULTS_FILE,
 };
-use experiments::suite::{run_suite, SuiteOptions};
+use experiments::suite::{default_threads, run_suite, SuiteOptions};
 
 fn main() -> ExitCode {
     match run(Args::parse()) {
@@ -57,6 +57,9 @@ fn run(args: Args) -> Result<()> {
         seeds: args.seed_count() as usize,
         base_seeds: args.base_seed_count() as usize,
         data,
+        threads: args
+            .threads
+            .map_or_else(default_threads, |threads| threads as usize),
     };
     let started = Instant::now();
     let records = run_with_progress(&args, &specs, &options)?;

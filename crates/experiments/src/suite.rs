@@ -1,5 +1,8 @@
 //! Runs a list of [`RunSpec`]s, each over one or more seeds, and summarises the seeds.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
 use serde::Serialize;
 
 use crate::catalogue::RunSpec;
@@ -119,6 +122,9 @@ pub struct SuiteOptions {
     pub base_seeds: usize,
     /// Trains every run on this data set instead of the spec's own, without a test set.
     pub data: Option<Dataset>,
+    /// Runs trained at once, each on its own thread. Must be at least 1. The results do
+    /// not depend on it: every run has its own seed and model.
+    pub threads: usize,
 }
 
 impl SuiteOptions {
@@ -148,21 +154,29 @@ impl Default for SuiteOptions {
             seeds: 1,
             base_seeds: 1,
             data: None,
+            threads: default_threads(),
         }
     }
 }
 
-/// Trains every spec over its seeds (see [`SuiteOptions::seeds_for`]), in order, and
-/// returns one record per spec.
+/// Returns the number of threads the machine can run at once, or 1 when it cannot tell.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Trains every spec over its seeds (see [`SuiteOptions::seeds_for`]) and returns one
+/// record per spec, in the order of `specs`.
 ///
-/// `wants_grid` selects the specs whose first seed also computes the decision-boundary grid.
-/// `on_result` is called after each training run, for progress output. A run whose loss
-/// becomes non-finite is recorded with its divergence and the suite goes on.
+/// Up to `options.threads` runs train at once. `on_result` is still called on the calling
+/// thread in spec and seed order, once per training run, for progress output, and the
+/// records are the same for any thread count. `wants_grid` selects the specs whose first
+/// seed also computes the decision-boundary grid. A run whose loss becomes non-finite is
+/// recorded with its divergence and the suite goes on.
 ///
 /// # Errors
 ///
 /// Returns the message of [`validate`] for the first invalid spec, before any training, and
-/// an error when `options.seeds` or `options.base_seeds` is 0.
+/// an error when `options.seeds`, `options.base_seeds` or `options.threads` is 0.
 pub fn run_suite(
     specs: &[RunSpec],
     options: &SuiteOptions,
@@ -176,37 +190,100 @@ pub fn run_suite(
             options.seeds, options.base_seeds
         ));
     }
-    let bounds = options.grid_bounds();
+    if options.threads == 0 {
+        return Err("threads is 0, but training needs at least 1 thread".to_string());
+    }
     for spec in specs {
         validate(spec)?;
     }
-    let mut records = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let seeds = options.seeds_for(spec);
-        let mut results = Vec::with_capacity(seeds);
-        for offset in 0..seeds as u64 {
-            let seeded = spec.with_seed(spec.seed.wrapping_add(offset));
-            let data = match &options.data {
-                Some(dataset) => RunData {
-                    train: dataset.clone(),
-                    test: None,
-                },
-                None => RunData::for_spec(&seeded),
-            };
-            let train_options = TrainOptions {
-                grid: (offset == 0 && wants_grid(spec)).then_some(bounds),
-            };
-            let result = train(&seeded, &data, train_options)?;
-            on_result(&seeded, &result);
-            results.push(result);
+    let jobs = jobs(specs, options, wants_grid);
+    let mut results = Vec::with_capacity(jobs.len());
+    let threads = options.threads.min(jobs.len()).max(1);
+    let failed = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| -> Result<(), String> {
+        let (sender, receiver) = mpsc::channel();
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (jobs, failed, next) = (&jobs, &failed, &next);
+            scope.spawn(move || {
+                while !failed.load(Ordering::Relaxed) {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    let result = job.train(options);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if sender.send((index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        records.push(RunRecord {
-            spec: spec.clone(),
-            stats: SeedStats::of(&results),
-            results,
-        });
-    }
+        drop(sender);
+        // Results arrive in any order; hand them on in job order.
+        let mut arrived: Vec<Option<RunResult>> = vec![None; jobs.len()];
+        for (index, result) in receiver {
+            let result = result.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
+            arrived[index] = Some(result);
+            while let Some(result) = arrived.get_mut(results.len()).and_then(Option::take) {
+                on_result(&jobs[results.len()].spec, &result);
+                results.push(result);
+            }
+        }
+        Ok(())
+    })?;
+    let mut results = results.into_iter();
+    let records = specs
+        .iter()
+        .map(|spec| {
+            let results: Vec<RunResult> = results.by_ref().take(options.seeds_for(spec)).collect();
+            RunRecord {
+                spec: spec.clone(),
+                stats: SeedStats::of(&results),
+                results,
+            }
+        })
+        .collect();
     Ok(records)
+}
+
+/// One training run of a suite: a spec with one of its seeds.
+struct Job {
+    spec: RunSpec,
+    grid: Option<GridBounds>,
+}
+
+impl Job {
+    fn train(&self, options: &SuiteOptions) -> Result<RunResult, String> {
+        let data = match &options.data {
+            Some(dataset) => RunData {
+                train: dataset.clone(),
+                test: None,
+            },
+            None => RunData::for_spec(&self.spec),
+        };
+        train(&self.spec, &data, TrainOptions { grid: self.grid })
+    }
+}
+
+/// Lists the runs of `specs` over their seeds, in spec and seed order.
+fn jobs(
+    specs: &[RunSpec],
+    options: &SuiteOptions,
+    wants_grid: &dyn Fn(&RunSpec) -> bool,
+) -> Vec<Job> {
+    let bounds = options.grid_bounds();
+    let mut jobs = Vec::new();
+    for spec in specs {
+        for offset in 0..options.seeds_for(spec) as u64 {
+            jobs.push(Job {
+                spec: spec.with_seed(spec.seed.wrapping_add(offset)),
+                grid: (offset == 0 && wants_grid(spec)).then_some(bounds),
+            });
+        }
+    }
+    jobs
 }
 
 #[cfg(test)]
@@ -273,7 +350,7 @@ mod tests {
         let options = SuiteOptions {
             seeds: 3,
             base_seeds: 2,
-            data: None,
+            ..SuiteOptions::default()
         };
         let base = RunSpec::baseline(DataSpec::Linear, 1);
         let lr = crate::catalogue::sweep_runs("lr", DataSpec::Linear, 1).remove(0);
@@ -287,10 +364,35 @@ mod tests {
             seeds: 1,
             base_seeds: 0,
             data: None,
+            ..SuiteOptions::default()
         };
         let base = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
         let error = run_suite(&[base], &options, &|_| false, &mut |_, _| {}).unwrap_err();
         assert!(error.contains("base_seeds is 0"), "{error}");
+    }
+
+    #[test]
+    fn zero_threads_rejected() {
+        let options = SuiteOptions {
+            threads: 0,
+            ..SuiteOptions::default()
+        };
+        let base = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
+        let error = run_suite(&[base], &options, &|_| false, &mut |_, _| {}).unwrap_err();
+        assert!(error.contains("threads is 0"), "{error}");
+    }
+
+    #[test]
+    fn more_threads_than_runs() {
+        let options = SuiteOptions {
+            threads: 8,
+            ..SuiteOptions::default()
+        };
+        let good = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
+        let specs = [good.clone(), good.clone(), good];
+        let mut count = 0;
+        let records = run_suite(&specs, &options, &|_| false, &mut |_, _| count += 1).unwrap();
+        assert_eq!((records.len(), count), (3, 3));
     }
 
     #[test]

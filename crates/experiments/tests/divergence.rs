@@ -59,6 +59,7 @@ fn diverged_linear_run_has_no_accuracy() {
         seeds: 3,
         base_seeds: 3,
         data: None,
+        ..SuiteOptions::default()
     };
     let records = run_suite(
         &[spec("no-activation/B/linear")],

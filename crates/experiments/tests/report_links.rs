@@ -31,6 +31,7 @@ fn reduced_records(seeds: usize) -> Vec<RunRecord> {
         seeds,
         base_seeds: seeds + 1,
         data: None,
+        ..SuiteOptions::default()
     };
     run_suite(&specs, &options, &wants_boundary, &mut |_, _| {}).unwrap()
 }

@@ -64,6 +64,7 @@ fn user_data_grid_spans_points() {
         seeds: 1,
         base_seeds: 1,
         data: Some(data.clone()),
+        ..SuiteOptions::default()
     };
     let records = run(&specs, &options);
     let expected = GridBounds::around(&data.points);
@@ -99,6 +100,7 @@ fn user_data_setup_names_only_its_set() {
         seeds: 1,
         base_seeds: 1,
         data: Some(data),
+        ..SuiteOptions::default()
     };
     let records = run(&specs, &options);
     let report = render_report(
@@ -144,6 +146,7 @@ fn setup_seeds_same_for_base() {
         seeds: 3,
         base_seeds: 3,
         data: None,
+        ..SuiteOptions::default()
     };
     let records = run(&specs(&["base/xor", "lr/1.0/xor"], 2), &options);
     assert_eq!(records[0].results.len(), 3, "base runs use 3 seeds");
@@ -167,6 +170,7 @@ fn setup_seeds_default_base_spread() {
         seeds: 1,
         base_seeds: 10,
         data: None,
+        ..SuiteOptions::default()
     };
     let records = run(&specs(&["base/xor", "lr/1.0/xor"], 1), &options);
     let report = render_report(&context(1, 10, None), &records, &FigureIndex::default());
@@ -187,6 +191,7 @@ fn record_with_diverged_seed() -> RunRecord {
             seeds: 3,
             base_seeds: 3,
             data: None,
+            ..SuiteOptions::default()
         },
     );
     let diverging = catalogue(2)
