@@ -164,6 +164,11 @@ impl<T: Float> Pool<T> {
     /// A buffer of `len` elements whose contents are unspecified (left from
     /// earlier use); the caller overwrites every element.
     pub(crate) fn take(&mut self, len: usize) -> Vec<T> {
+        // An empty tensor needs no buffer, and it leaves the kept buffers
+        // for the requests that follow it.
+        if len == 0 {
+            return Vec::new();
+        }
         if let Some(mut buffer) = self.replay.pop() {
             // A step that repeats the last one asks for the same sizes in
             // the same order. Anything else goes back to the groups.
@@ -172,6 +177,18 @@ impl<T: Float> Pool<T> {
                 return buffer;
             }
             self.give(buffer);
+        }
+        self.scratch(len)
+    }
+
+    /// Takes a buffer of `len` elements with unspecified contents, for a
+    /// temporary that an op gives back before it returns. It comes from the
+    /// groups only, because taking a kept buffer of the last step would
+    /// shift every later node's buffer by one position. The capacities at
+    /// each position would then drift from step to step and allocate anew.
+    pub(crate) fn scratch(&mut self, len: usize) -> Vec<T> {
+        if len == 0 {
+            return Vec::new();
         }
         // The smallest buffer that fits, so large buffers stay for large ops.
         let first = self.buckets.partition_point(|bucket| bucket.capacity < len);

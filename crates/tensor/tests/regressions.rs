@@ -1609,3 +1609,38 @@ fn param_registered_twice_is_one_var() {
         "{message}"
     );
 }
+
+/// Runs one training step whose forward pass takes scratch buffers (the
+/// differences of `mse_loss`, the columns of `conv1d`) between node values,
+/// and returns the addresses of the values it records.
+fn step_with_scratch_buffers(tape: &mut Tape<f64>, id: ParamId) -> Vec<usize> {
+    tape.clear();
+    let x = tape.constant_from_slice(&[0.5, -1.0, 2.0, 0.25, 1.5, -0.75], &[2, 3]);
+    let w = tape.param(id, &Tensor::new(vec![0.1, 0.2, 0.3], &[3]));
+    let h = x + w;
+    let with_loss = h + h.mse_loss(x);
+    let kernel = tape.constant_from_slice(&[0.5, -0.5, 1.0, 0.25], &[2, 1, 2]);
+    let conv = with_loss
+        .reshape(&[2, 1, 3])
+        .conv1d(kernel, None, Conv1dConfig::default());
+    let loss = with_loss.sum() + conv.sum();
+    drop(loss.backward());
+    [h, with_loss, conv, loss]
+        .iter()
+        .map(|var| var.value().data().as_ptr() as usize)
+        .collect()
+}
+
+#[test]
+fn repeated_step_keeps_its_buffers_despite_scratch() {
+    let mut tape = Tape::<f64>::new();
+    let id = ParamId::new();
+    for _ in 0..4 {
+        step_with_scratch_buffers(&mut tape, id);
+    }
+    let settled = step_with_scratch_buffers(&mut tape, id);
+    for step in 0..8 {
+        let again = step_with_scratch_buffers(&mut tape, id);
+        assert_eq!(again, settled, "step {step} moved a value to a new buffer");
+    }
+}

@@ -453,7 +453,7 @@ impl<'t, T: Float> Var<'t, T> {
                     .pool
                     .tensor(&[g.batch, g.out_channels, g.out_height, g.out_width])
             };
-            let mut cols = inner.pool.take(g.patch_len() * g.out_positions());
+            let mut cols = inner.pool.scratch(g.patch_len() * g.out_positions());
             forward_into(
                 g,
                 x.value.data(),

@@ -289,7 +289,7 @@ impl<'t, T: Float> Var<'t, T> {
             }
             // The differences go to a scratch buffer so that the sum of
             // squares is pairwise, as `mean` sums.
-            let mut diffs = inner.pool.take(p.value.len());
+            let mut diffs = inner.pool.scratch(p.value.len());
             let pairs = p.value.data().iter().zip(t.value.data());
             for (d, (&p, &t)) in diffs.iter_mut().zip(pairs) {
                 *d = p - t;
