@@ -1,4 +1,5 @@
-//! Heap allocations per training step of the f64 baseline after warm-up.
+//! Heap allocations per training step of the f64 homework networks after
+//! warm-up.
 //!
 //! A counting global allocator tallies the allocations of the current
 //! thread only, so tests running in parallel do not disturb each other.
@@ -10,7 +11,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nn::{mse, Activation, Module, Momentum, Optimizer, Sgd};
+use nn::{mse, Activation, Adam, Module, Momentum, Optimizer, Sequential, Sgd};
 use tensor::{Tape, Tensor};
 
 /// The system allocator, counting allocations made by each thread.
@@ -66,25 +67,24 @@ fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
     experiments::fixtures::load(&path).expect("fixture file should parse")
 }
 
-/// Runs `warm_up` steps, then `steps` more, and returns the allocations per
-/// step of the latter. Each step clears the tape, records the forward pass
-/// and the loss, back-propagates, updates the model and drops the gradients,
-/// as a training loop does.
+/// Trains `model` on `inputs` and `targets` for `warm_up` steps, then `steps`
+/// more, and returns the allocations per step of the latter. Each step
+/// clears the tape, records the forward pass and the MSE loss,
+/// back-propagates, updates the model and drops the gradients, as a training
+/// loop does.
 fn allocations_per_step(
-    fixture_name: &str,
+    mut model: Sequential<f64>,
+    (inputs, targets): (&Tensor<f64>, &Tensor<f64>),
     optimizer: &mut dyn Optimizer<f64>,
     warm_up: usize,
     steps: usize,
 ) -> f64 {
-    let arrays = fixture(fixture_name);
-    let mut model = experiments::fixtures::baseline(&arrays, Activation::Sigmoid);
-    let (x, y) = (&arrays["X"], &arrays["Y"]);
     let mut tape = Tape::new();
     let mut step = |tape: &mut Tape<f64>| {
         tape.clear();
-        let inputs = tape.constant_from_slice(x.data(), x.dims());
-        let targets = tape.constant_from_slice(y.data(), y.dims());
-        let loss = mse(model.forward(inputs), targets);
+        let x = tape.constant_from_slice(inputs.data(), inputs.dims());
+        let y = tape.constant_from_slice(targets.data(), targets.dims());
+        let loss = mse(model.forward(x), y);
         let grads = loss.backward();
         optimizer.step(&mut model, &grads);
         loss.item()
@@ -102,6 +102,18 @@ fn allocations_per_step(
     (after - before) as f64 / steps as f64
 }
 
+/// Allocations per step of the baseline with `hidden` activations on a
+/// fixture's data.
+fn baseline_allocations(
+    fixture_name: &str,
+    hidden: Activation,
+    optimizer: &mut dyn Optimizer<f64>,
+) -> f64 {
+    let arrays = fixture(fixture_name);
+    let model = experiments::fixtures::baseline(&arrays, hidden);
+    allocations_per_step(model, (&arrays["X"], &arrays["Y"]), optimizer, 3, 50)
+}
+
 #[test]
 fn counter_sees_allocations() {
     let before = allocations();
@@ -112,18 +124,37 @@ fn counter_sees_allocations() {
 
 #[test]
 fn xor_sgd_step_allocates_nothing() {
-    let per_step = allocations_per_step("xor.txt", &mut Sgd::new(0.1), 3, 50);
+    let per_step = baseline_allocations("xor.txt", Activation::Sigmoid, &mut Sgd::new(0.1));
     assert_eq!(per_step, 0.0, "allocations per XOR training step");
 }
 
 #[test]
 fn linear_sgd_step_allocates_nothing() {
-    let per_step = allocations_per_step("linear.txt", &mut Sgd::new(0.1), 3, 50);
+    let per_step = baseline_allocations("linear.txt", Activation::Sigmoid, &mut Sgd::new(0.1));
     assert_eq!(per_step, 0.0, "allocations per linear-set training step");
 }
 
 #[test]
 fn xor_momentum_step_allocates_nothing() {
-    let per_step = allocations_per_step("xor.txt", &mut Momentum::new(0.1, 0.9), 3, 50);
+    let mut momentum = Momentum::new(0.1, 0.9);
+    let per_step = baseline_allocations("xor.txt", Activation::Sigmoid, &mut momentum);
     assert_eq!(per_step, 0.0, "allocations per XOR momentum step");
+}
+
+#[test]
+fn xor_relu_adam_step_allocates_nothing() {
+    let mut adam = Adam::new(0.01);
+    let per_step = baseline_allocations("xor.txt", Activation::Relu, &mut adam);
+    assert_eq!(per_step, 0.0, "allocations per XOR ReLU step with Adam");
+}
+
+#[test]
+fn conv_step_allocates_nothing() {
+    let arrays = fixture("conv.txt");
+    let model = experiments::fixtures::conv(&arrays);
+    let samples = arrays["X"].dims()[0];
+    let inputs = arrays["X"].clone().reshaped(&[samples, 1, 2]);
+    let mut sgd = Sgd::new(0.1);
+    let per_step = allocations_per_step(model, (&inputs, &arrays["Y"]), &mut sgd, 3, 50);
+    assert_eq!(per_step, 0.0, "allocations per conv-net training step");
 }

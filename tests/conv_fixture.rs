@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nn::{
-    mse, Activation, Conv1d, Conv1dConfig, Dense, Flatten, Module, Optimizer, Sequential, Sgd,
-};
+use nn::{mse, Module, Optimizer, Sgd};
 use tensor::{Tape, Tensor};
 
 fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
@@ -18,30 +16,10 @@ fn fixture(name: &str) -> BTreeMap<String, Tensor<f64>> {
     experiments::fixtures::load(&path).expect("fixture file should parse")
 }
 
-/// Conv1d(1 -> 1, kernel 3, stride 1, padding 1) + sigmoid, Flatten,
-/// Dense 2 -> 1 + sigmoid, with the fixture's kernel `K` (1, 3) and dense
-/// weight `W` (2, 1), and zero biases.
-fn conv_model(arrays: &BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
-    let kernel = arrays["K"].clone().reshaped(&[1, 1, 3]);
-    let config = Conv1dConfig {
-        stride: 1,
-        padding: 1,
-    };
-    Sequential::new()
-        .add(Conv1d::from_tensors(kernel, Tensor::zeros(&[1]), config))
-        .add(Activation::Sigmoid)
-        .add(Flatten)
-        .add(Dense::from_tensors(
-            arrays["W"].clone(),
-            Tensor::zeros(&[1]),
-        ))
-        .add(Activation::Sigmoid)
-}
-
 #[test]
 fn conv_xor_matches_reference_loss() {
     let arrays = fixture("conv.txt");
-    let mut model = conv_model(&arrays);
+    let mut model = experiments::fixtures::conv(&arrays);
     // The two features of each sample are a length-2 signal with one channel.
     let samples = arrays["X"].dims()[0];
     let x = arrays["X"].clone().reshaped(&[samples, 1, 2]);

@@ -12,10 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nn::{
-    mse, Activation, Conv1d, Conv1dConfig, Dense, Flatten, Init, Module, Momentum, Optimizer,
-    Sequential, Sgd,
-};
+use nn::{mse, Activation, Dense, Init, Module, Momentum, Optimizer, Sequential, Sgd};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tensor::{Float, Tape, Tensor};
@@ -69,25 +66,11 @@ fn fixture_trainer(
     }
 }
 
-/// Builds the convolutional XOR net: Conv1d(1 -> 1, kernel 3, padding 1) and a
-/// sigmoid over each sample's two inputs as a `[1, 2]` signal, then Flatten
-/// and Dense 2 -> 1 with a sigmoid, from the `conv.txt` fixture weights.
+/// Builds the convolutional XOR net of `experiments::fixtures::conv` from
+/// the `conv.txt` fixture weights.
 fn conv_trainer() -> Trainer<f64> {
     let arrays = fixture("conv.txt");
-    let kernel = arrays["K"].clone().reshaped(&[1, 1, 3]);
-    let config = Conv1dConfig {
-        padding: 1,
-        ..Conv1dConfig::default()
-    };
-    let model = Sequential::new()
-        .add(Conv1d::from_tensors(kernel, Tensor::zeros(&[1]), config))
-        .add(Activation::Sigmoid)
-        .add(Flatten)
-        .add(Dense::from_tensors(
-            arrays["W"].clone(),
-            Tensor::zeros(&[1]),
-        ))
-        .add(Activation::Sigmoid);
+    let model = experiments::fixtures::conv(&arrays);
     let samples = arrays["X"].dims()[0];
     Trainer {
         model,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use nn::{Activation, Dense, Sequential};
+use nn::{Activation, Conv1d, Conv1dConfig, Dense, Flatten, Sequential};
 use tensor::Tensor;
 
 /// An error reading a fixture file, naming the file and what is wrong.
@@ -99,5 +99,46 @@ pub fn baseline(arrays: &BTreeMap<String, Tensor<f64>>, hidden: Activation) -> S
         .add(dense("W2"))
         .add(hidden)
         .add(dense("W3"))
+        .add(Activation::Sigmoid)
+}
+
+/// Builds the convolutional XOR net from a fixture's kernel `K` (`[1, 3]`)
+/// and dense weight `W` (`[2, 1]`), with zero biases: Conv1d(1 -> 1,
+/// kernel 3, stride 1, padding 1) and a sigmoid, Flatten, then Dense 2 -> 1
+/// and a sigmoid. It takes each sample's two features as a one-channel
+/// signal of length 2, an input of shape `[samples, 1, 2]`.
+///
+/// # Panics
+///
+/// When `arrays` lacks `K` or `W`, or they have other shapes.
+pub fn conv(arrays: &BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
+    let array = |name: &str, dims: &[usize]| {
+        let Some(array) = arrays.get(name) else {
+            panic!("fixture has no array `{name}`; the conv net needs K and W");
+        };
+        assert_eq!(
+            array.len(),
+            dims.iter().product::<usize>(),
+            "fixture array `{name}` has shape {:?}; the conv net needs {dims:?}",
+            array.dims()
+        );
+        array.clone().reshaped(dims)
+    };
+    let config = Conv1dConfig {
+        stride: 1,
+        padding: 1,
+    };
+    Sequential::new()
+        .add(Conv1d::from_tensors(
+            array("K", &[1, 1, 3]),
+            Tensor::zeros(&[1]),
+            config,
+        ))
+        .add(Activation::Sigmoid)
+        .add(Flatten)
+        .add(Dense::from_tensors(
+            array("W", &[2, 1]),
+            Tensor::zeros(&[1]),
+        ))
         .add(Activation::Sigmoid)
 }
