@@ -123,11 +123,17 @@ pub(crate) struct Pool<T: Float> {
     params: Vec<(ParamId, NodeId)>,
     /// Where dropped [`Gradients`](crate::Gradients) leave their buffers.
     returns: Rc<RefCell<Returns<T>>>,
+    /// For each length modulo [`HINTS`], the index of the last group whose
+    /// capacity was exactly such a length, or `u32::MAX`.
+    hints: [u32; HINTS],
     /// The value buffers of the last cleared step, last node first, so
     /// that `pop` yields them in recording order. A step that records the
     /// same nodes again takes each one back without a search.
     replay: Vec<Vec<T>>,
 }
+
+/// The number of slots of [`Pool`]'s lookup hints.
+const HINTS: usize = 16;
 
 /// The spare buffers of one capacity.
 struct Bucket<T> {
@@ -158,6 +164,7 @@ impl<T: Float> Pool<T> {
                 params: Vec::new(),
             })),
             replay: Vec::new(),
+            hints: [u32::MAX; HINTS],
         }
     }
 
@@ -190,8 +197,27 @@ impl<T: Float> Pool<T> {
         if len == 0 {
             return Vec::new();
         }
+        // Most requests are for a length that an earlier request took a
+        // buffer of exactly; the hint finds its group without a search.
+        let hint = &mut self.hints[len % HINTS];
+        if let Some(bucket) = self.buckets.get_mut(*hint as usize) {
+            if bucket.capacity == len {
+                if let Some(mut buffer) = bucket.buffers.pop() {
+                    bucket.taken += 1;
+                    buffer.resize(len, T::ZERO);
+                    return buffer;
+                }
+            }
+        }
         // The smallest buffer that fits, so large buffers stay for large ops.
         let first = self.buckets.partition_point(|bucket| bucket.capacity < len);
+        if self
+            .buckets
+            .get(first)
+            .is_some_and(|bucket| bucket.capacity == len)
+        {
+            *hint = first as u32;
+        }
         let spare = self.buckets[first..].iter_mut().find_map(|bucket| {
             let buffer = bucket.buffers.pop()?;
             bucket.taken += 1;
@@ -233,6 +259,8 @@ impl<T: Float> Pool<T> {
         {
             Ok(index) => index,
             Err(index) => {
+                // The groups after `index` move up by one.
+                self.hints = [u32::MAX; HINTS];
                 let bucket = Bucket {
                     capacity,
                     buffers: Vec::new(),
@@ -655,6 +683,26 @@ mod tests {
         let small = pool.take(2);
         assert_eq!(small.len(), 2);
         assert!(small.capacity() >= 2);
+    }
+
+    #[test]
+    fn hint_of_a_colliding_length_is_checked() {
+        // 3 and 19 share a hint slot; each request still gets its own size.
+        let mut pool = Pool::<f64>::new();
+        pool.give(buffer(3));
+        pool.give(buffer(19));
+        let small = pool.scratch(3);
+        pool.give(small);
+        let large = pool.scratch(19);
+        assert_eq!((large.len(), large.capacity()), (19, 19));
+        let small = pool.scratch(3);
+        assert_eq!((small.len(), small.capacity()), (3, 3));
+        // A new group shifts the indices; the hints must not point astray.
+        pool.give(buffer(2));
+        pool.give(large);
+        let again = pool.scratch(19);
+        assert_eq!(again.capacity(), 19);
+        assert_eq!(pool.scratch(2).capacity(), 2);
     }
 
     #[test]
