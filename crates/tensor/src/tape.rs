@@ -177,7 +177,7 @@ impl<T: Float> Pool<T> {
             return Vec::new();
         }
         if let Some(mut buffer) = self.replay.pop() {
-            // A step that repeats the last one asks for the same sizes in
+            // A step that repeats the last one requests the same sizes in
             // the same order. Anything else goes back to the groups.
             if (len..=len.saturating_mul(2)).contains(&buffer.capacity()) {
                 buffer.resize(len, T::ZERO);
