@@ -112,8 +112,10 @@ pub(crate) struct TapeInner<T: Float> {
 /// [`Pool::trim`] can drop the surplus (such as the data tensors a training
 /// loop passes in anew every step) and the pool stays bounded. Before any
 /// search, [`Pool::take`] tries the value buffer of the node at the same
-/// position in the last cleared step, which in a training loop is the
-/// buffer it needs.
+/// position in the last cleared step. A training loop records the same ops
+/// in the same order every step, so that is the buffer it needs, even when
+/// some values come from the caller (`Tape::constant`) instead of the pool:
+/// positions count nodes, not requests.
 pub(crate) struct Pool<T: Float> {
     /// Groups of buffers, ascending by capacity.
     buckets: Vec<Bucket<T>>,
@@ -126,10 +128,13 @@ pub(crate) struct Pool<T: Float> {
     /// For each length modulo [`HINTS`], the index of the last group whose
     /// capacity was exactly such a length, or `u32::MAX`.
     hints: [u32; HINTS],
-    /// The value buffers of the last cleared step, last node first, so
-    /// that `pop` yields them in recording order. A step that records the
-    /// same nodes again takes each one back without a search.
+    /// The value buffers of the last cleared step by node position, each
+    /// emptied (capacity 0) once taken. A step that records the same nodes
+    /// again takes each one back without a search.
     replay: Vec<Vec<T>>,
+    /// The position of the next node to be recorded, which [`Pool::take`]
+    /// offers the buffer of.
+    cursor: usize,
 }
 
 /// The number of slots of [`Pool`]'s lookup hints.
@@ -164,6 +169,7 @@ impl<T: Float> Pool<T> {
                 params: Vec::new(),
             })),
             replay: Vec::new(),
+            cursor: 0,
             hints: [u32::MAX; HINTS],
         }
     }
@@ -176,9 +182,10 @@ impl<T: Float> Pool<T> {
         if len == 0 {
             return Vec::new();
         }
-        if let Some(mut buffer) = self.replay.pop() {
-            // A step that repeats the last one requests the same sizes in
-            // the same order. Anything else goes back to the groups.
+        if let Some(slot) = self.replay.get_mut(self.cursor) {
+            // A step that repeats the last one requests the same sizes at
+            // the same positions. Anything else goes back to the groups.
+            let mut buffer = std::mem::take(slot);
             if (len..=len.saturating_mul(2)).contains(&buffer.capacity()) {
                 buffer.resize(len, T::ZERO);
                 return buffer;
@@ -197,8 +204,9 @@ impl<T: Float> Pool<T> {
         if len == 0 {
             return Vec::new();
         }
-        // Most requests are for a length that an earlier request took a
-        // buffer of exactly; the hint finds its group without a search.
+        // In a training loop, requests repeat lengths that earlier requests
+        // took buffers of exactly. The hint finds that group without a
+        // search.
         let hint = &mut self.hints[len % HINTS];
         if let Some(bucket) = self.buckets.get_mut(*hint as usize) {
             if bucket.capacity == len {
@@ -273,14 +281,23 @@ impl<T: Float> Pool<T> {
     }
 
     /// Keeps the value buffers of a cleared step, given in recording order,
-    /// for the next step to take in the same order. Buffers of the step
-    /// before that which were not taken again go back to the groups.
-    pub(crate) fn keep_for_replay(&mut self, values: impl DoubleEndedIterator<Item = Vec<T>>) {
-        while let Some(buffer) = self.replay.pop() {
+    /// for the nodes at the same positions in the next step. Buffers of the
+    /// step before that which were not taken again go back to the groups.
+    pub(crate) fn keep_for_replay(&mut self, values: impl Iterator<Item = Vec<T>>) {
+        let mut stale = std::mem::take(&mut self.replay);
+        for buffer in stale.drain(..) {
             self.give(buffer);
         }
-        self.replay
-            .extend(values.rev().filter(|buffer| buffer.capacity() > 0));
+        // Reuse the emptied list, so that keeping allocates nothing.
+        self.replay = stale;
+        self.replay.extend(values);
+        self.cursor = 0;
+    }
+
+    /// Moves [`Pool::take`]'s offer to the buffer of the node at `position`,
+    /// called as each node is recorded.
+    pub(crate) fn advance_to(&mut self, position: usize) {
+        self.cursor = position;
     }
 
     /// Frees the buffers beyond what the step since the last trim took of
@@ -297,7 +314,8 @@ impl<T: Float> Pool<T> {
     #[cfg(test)]
     pub(crate) fn buffers_held(&self) -> usize {
         let grouped: usize = self.buckets.iter().map(|bucket| bucket.buffers.len()).sum();
-        grouped + self.replay.len()
+        let kept = self.replay.iter().filter(|buffer| buffer.capacity() > 0);
+        grouped + kept.count()
     }
 
     /// The shared place where dropped gradients return their buffers.
@@ -535,6 +553,7 @@ impl<T: Float> Tape<T> {
             requires_grad,
             location,
         });
+        inner.pool.advance_to(id + 1);
         id
     }
 
@@ -665,6 +684,7 @@ mod tests {
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
         pool.keep_for_replay([a, b].into_iter());
         let first = pool.take(3);
+        pool.advance_to(1);
         let second = pool.take(5);
         assert_eq!((first.as_ptr(), first.len()), (pa, 3));
         assert_eq!((second.as_ptr(), second.len()), (pb, 5));
@@ -674,20 +694,21 @@ mod tests {
     #[test]
     fn replay_passes_over_a_buffer_of_another_size() {
         let mut pool = Pool::<f64>::new();
-        pool.keep_for_replay([buffer(3), buffer(4)].into_iter());
-        // Too large for the first kept buffer: a new one, and the kept one
-        // goes to the groups, where a later request of its size finds it.
+        let kept = buffer(3);
+        let kept_at = kept.as_ptr();
+        pool.keep_for_replay([kept, buffer(4)].into_iter());
+        // Too large for the first kept buffer: a new one. The kept one goes
+        // to the groups, where a later request of its size finds it.
         let big = pool.take(10);
         assert_eq!(big.len(), 10);
         assert_eq!(pool.buffers_held(), 2);
-        let small = pool.take(2);
-        assert_eq!(small.len(), 2);
-        assert!(small.capacity() >= 2);
+        let again = pool.scratch(3);
+        assert_eq!((again.as_ptr(), again.len()), (kept_at, 3));
     }
 
     #[test]
     fn hint_of_a_colliding_length_is_checked() {
-        // 3 and 19 share a hint slot; each request still gets its own size.
+        // 3 and 19 share a hint slot. Each request still gets its own size.
         let mut pool = Pool::<f64>::new();
         pool.give(buffer(3));
         pool.give(buffer(19));
@@ -697,7 +718,7 @@ mod tests {
         assert_eq!((large.len(), large.capacity()), (19, 19));
         let small = pool.scratch(3);
         assert_eq!((small.len(), small.capacity()), (3, 3));
-        // A new group shifts the indices; the hints must not point astray.
+        // A new group shifts the indices, and the hints must follow.
         pool.give(buffer(2));
         pool.give(large);
         let again = pool.scratch(19);

@@ -1611,8 +1611,9 @@ fn param_registered_twice_is_one_var() {
 }
 
 /// Runs one training step whose forward pass takes scratch buffers (the
-/// differences of `mse_loss`, the columns of `conv1d`) between node values,
-/// and returns the addresses of the values it records.
+/// differences of `mse_loss`, the columns of `conv1d`, the means of
+/// `var_axes`) between node values, and returns the addresses of the values
+/// it records.
 fn step_with_scratch_buffers(tape: &mut Tape<f64>, id: ParamId) -> Vec<usize> {
     tape.clear();
     let x = tape.constant_from_slice(&[0.5, -1.0, 2.0, 0.25, 1.5, -0.75], &[2, 3]);
@@ -1623,9 +1624,10 @@ fn step_with_scratch_buffers(tape: &mut Tape<f64>, id: ParamId) -> Vec<usize> {
     let conv = with_loss
         .reshape(&[2, 1, 3])
         .conv1d(kernel, None, Conv1dConfig::default());
-    let loss = with_loss.sum() + conv.sum();
+    let spread = conv.var_axes(&[-1], false, 1);
+    let loss = with_loss.sum() + conv.sum() + spread.sum();
     drop(loss.backward());
-    [h, with_loss, conv, loss]
+    [h, with_loss, conv, spread, loss]
         .iter()
         .map(|var| var.value().data().as_ptr() as usize)
         .collect()
@@ -1641,6 +1643,38 @@ fn repeated_step_keeps_its_buffers_despite_scratch() {
     let settled = step_with_scratch_buffers(&mut tape, id);
     for step in 0..8 {
         let again = step_with_scratch_buffers(&mut tape, id);
+        assert_eq!(again, settled, "step {step} moved a value to a new buffer");
+    }
+}
+
+/// Records a step whose input comes from the caller as an owned tensor, and
+/// returns the addresses of the values computed from it.
+fn step_with_owned_input(tape: &mut Tape<f64>, input: &Tensor<f64>, id: ParamId) -> Vec<usize> {
+    tape.clear();
+    let x = tape.constant(input.clone());
+    let w = tape.param(id, &Tensor::new(vec![0.5, -0.25, 1.0, 2.0], &[2, 2]));
+    let h = x.matmul(w).sigmoid();
+    let loss = h.square().mean();
+    drop(loss.backward());
+    [h, loss]
+        .iter()
+        .map(|var| var.value().data().as_ptr() as usize)
+        .collect()
+}
+
+#[test]
+fn owned_input_keeps_later_values_in_their_buffers() {
+    // The input's buffer comes from the caller, not the pool; the nodes
+    // after it must still get back the buffers of their own positions.
+    let mut tape = Tape::<f64>::new();
+    let id = ParamId::new();
+    let input = Tensor::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
+    for _ in 0..3 {
+        step_with_owned_input(&mut tape, &input, id);
+    }
+    let settled = step_with_owned_input(&mut tape, &input, id);
+    for step in 0..5 {
+        let again = step_with_owned_input(&mut tape, &input, id);
         assert_eq!(again, settled, "step {step} moved a value to a new buffer");
     }
 }

@@ -114,8 +114,8 @@ pub(crate) fn backward<T: Float>(
     }
 
     // Full-size partial products, then the shared reduction to each shape.
-    let mut full_a = need_a.then(|| pool.take(grad.len()));
-    let mut full_b = need_b.then(|| pool.take(grad.len()));
+    let mut full_a = need_a.then(|| pool.scratch(grad.len()));
+    let mut full_b = need_b.then(|| pool.scratch(grad.len()));
     let strides_a = broadcast_strides(a.dims(), out_dims);
     let strides_b = broadcast_strides(b.dims(), out_dims);
     let (da, db) = (a.data(), b.data());

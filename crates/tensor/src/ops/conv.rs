@@ -335,7 +335,7 @@ pub(crate) fn backward_input<T: Float>(
     let out_len = g.out_channels * positions;
     let mut grad_input = pool.tensor(input_dims);
     grad_input.data_mut().fill(T::ZERO);
-    let mut grad_cols = pool.take(patch_len * positions);
+    let mut grad_cols = pool.scratch(patch_len * positions);
     for b in 0..g.batch {
         gemm(
             patch_len,
@@ -370,7 +370,7 @@ pub(crate) fn backward_weight<T: Float>(
     let out_len = g.out_channels * positions;
     let mut grad_weight = pool.tensor(weight_dims);
     grad_weight.data_mut().fill(T::ZERO);
-    let mut cols = pool.take(patch_len * positions);
+    let mut cols = pool.scratch(patch_len * positions);
     for b in 0..g.batch {
         let sample = &input.data()[b * g.sample_len()..][..g.sample_len()];
         im2col(g, sample, &mut cols);

@@ -113,7 +113,7 @@ fn max_backward<T: Float>(
     let slot_strides = broadcast_strides(&kept, dims);
     let (x, y, g) = (input.data(), output.data(), grad.data());
 
-    let mut ties = pool.take(y.len());
+    let mut ties = pool.scratch(y.len());
     ties.fill(T::ZERO);
     for_each_offset(dims, &in_strides, &slot_strides, |i, o| {
         if x[i] == y[o] {
@@ -151,7 +151,7 @@ fn var_backward<T: Float>(
     let slot_strides = broadcast_strides(&kept, dims);
     let (x, g) = (input.data(), grad.data());
 
-    let mut means = pool.take(numel(&kept));
+    let mut means = pool.scratch(numel(&kept));
     mean_axes_into(x, dims, axes, count, &mut means);
     // Saturating: check_count lets count <= correction through only for an
     // empty output, where no element reads the scale.
@@ -201,7 +201,7 @@ fn var_axes_into<T: Float>(
     pool: &mut Pool<T>,
 ) {
     let kept = reduced_dims_keep(dims, axes);
-    let mut means = pool.take(out.len());
+    let mut means = pool.scratch(out.len());
     mean_axes_into(input, dims, axes, count, &mut means);
 
     // Two passes (mean, then squared deviations) rather than the one-pass
