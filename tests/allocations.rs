@@ -1,5 +1,5 @@
-//! Heap allocations per training step of the f64 homework networks after
-//! warm-up.
+//! Heap allocations per training step of the f64 fixture networks (the
+//! baseline and the conv net) after warm-up.
 //!
 //! A counting global allocator tallies the allocations of the current
 //! thread only, so tests running in parallel do not disturb each other.

@@ -68,8 +68,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 
-    /// Trains up to N runs at once, each on its own thread; the results and the printed
-    /// output do not depend on N. Defaults to the number of cores.
+    /// Trains up to N runs at once, each on its own thread. The results and the printed
+    /// output do not depend on N, apart from the timings. Defaults to the number of CPUs
+    /// available to the process.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Option<u64>,
 }

@@ -117,23 +117,19 @@ pub fn conv(arrays: &BTreeMap<String, Tensor<f64>>) -> Sequential<f64> {
             panic!("fixture has no array `{name}`; the conv net needs K and W");
         };
         assert_eq!(
-            array.len(),
-            dims.iter().product::<usize>(),
-            "fixture array `{name}` has shape {:?}; the conv net needs {dims:?}",
-            array.dims()
+            array.dims(),
+            dims,
+            "fixture array `{name}` has the wrong shape for the conv net"
         );
-        array.clone().reshaped(dims)
+        array.clone()
     };
     let config = Conv1dConfig {
         stride: 1,
         padding: 1,
     };
+    let kernel = array("K", &[1, 3]).reshaped(&[1, 1, 3]);
     Sequential::new()
-        .add(Conv1d::from_tensors(
-            array("K", &[1, 1, 3]),
-            Tensor::zeros(&[1]),
-            config,
-        ))
+        .add(Conv1d::from_tensors(kernel, Tensor::zeros(&[1]), config))
         .add(Activation::Sigmoid)
         .add(Flatten)
         .add(Dense::from_tensors(

@@ -1,5 +1,6 @@
 //! Runs a list of [`RunSpec`]s, each over one or more seeds, and summarises the seeds.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -198,41 +199,15 @@ pub fn run_suite(
     }
     let jobs = jobs(specs, options, wants_grid);
     let mut results = Vec::with_capacity(jobs.len());
-    let threads = options.threads.min(jobs.len()).max(1);
-    let failed = AtomicBool::new(false);
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| -> Result<(), String> {
-        let (sender, receiver) = mpsc::channel();
-        for _ in 0..threads {
-            let sender = sender.clone();
-            let (jobs, failed, next) = (&jobs, &failed, &next);
-            scope.spawn(move || {
-                while !failed.load(Ordering::Relaxed) {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(index) else { break };
-                    let result = job.train(options);
-                    if result.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    if sender.send((index, result)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(sender);
-        // Results arrive in any order; hand them on in job order.
-        let mut arrived: Vec<Option<RunResult>> = vec![None; jobs.len()];
-        for (index, result) in receiver {
-            let result = result.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
-            arrived[index] = Some(result);
-            while let Some(result) = arrived.get_mut(results.len()).and_then(Option::take) {
-                on_result(&jobs[results.len()].spec, &result);
-                results.push(result);
-            }
-        }
-        Ok(())
-    })?;
+    run_ordered(
+        &jobs,
+        options.threads,
+        &|job| job.train(options),
+        &mut |job, result| {
+            on_result(&job.spec, &result);
+            results.push(result);
+        },
+    )?;
     let mut results = results.into_iter();
     let records = specs
         .iter()
@@ -246,6 +221,72 @@ pub fn run_suite(
         })
         .collect();
     Ok(records)
+}
+
+/// A job's outcome as it crosses from a worker: its result, or the payload
+/// of the panic that ended it.
+type Outcome<R> = std::thread::Result<Result<R, String>>;
+
+/// Runs `work` on every job, up to `threads` jobs at once, and hands each
+/// result to `on_result` on the calling thread in job order, whatever order
+/// they finish in.
+///
+/// After the first failure no new job starts. The first error in job order
+/// is returned once every job before it has been handed on. A panic in
+/// `work` is caught on its worker and resumed on the calling thread, with
+/// its own payload, at the same point.
+fn run_ordered<J: Sync, R: Send>(
+    jobs: &[J],
+    threads: usize,
+    work: &(dyn Fn(&J) -> Result<R, String> + Sync),
+    on_result: &mut dyn FnMut(&J, R),
+) -> Result<(), String> {
+    let failed = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let failure = std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel::<(usize, Outcome<R>)>();
+        for _ in 0..threads.min(jobs.len()).max(1) {
+            let sender = sender.clone();
+            let (failed, next) = (&failed, &next);
+            scope.spawn(move || {
+                while !failed.load(Ordering::Relaxed) {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| work(job)));
+                    if !matches!(outcome, Ok(Ok(_))) {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if sender.send((index, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // Jobs are taken in index order, so every job before a failed one
+        // has started and will arrive.
+        let mut arrived: Vec<Option<Outcome<R>>> = jobs.iter().map(|_| None).collect();
+        let mut cursor = 0;
+        for (index, outcome) in receiver {
+            arrived[index] = Some(outcome);
+            while let Some(outcome) = arrived.get_mut(cursor).and_then(Option::take) {
+                match outcome {
+                    Ok(Ok(result)) => on_result(&jobs[cursor], result),
+                    failure => {
+                        failed.store(true, Ordering::Relaxed);
+                        return Some(failure);
+                    }
+                }
+                cursor += 1;
+            }
+        }
+        None
+    });
+    match failure {
+        None | Some(Ok(Ok(_))) => Ok(()),
+        Some(Ok(Err(message))) => Err(message),
+        Some(Err(payload)) => panic::resume_unwind(payload),
+    }
 }
 
 /// One training run of a suite: a spec with one of its seeds.
@@ -369,6 +410,64 @@ mod tests {
         let base = RunSpec::baseline(DataSpec::Xor, 1).with_epochs(1);
         let error = run_suite(&[base], &options, &|_| false, &mut |_, _| {}).unwrap_err();
         assert!(error.contains("base_seeds is 0"), "{error}");
+    }
+
+    /// Sleeps longer for earlier jobs, so that later jobs finish first.
+    fn slow_first(job: &usize) {
+        std::thread::sleep(std::time::Duration::from_millis(5 * (6 - *job as u64)));
+    }
+
+    #[test]
+    fn results_come_in_job_order() {
+        let jobs: Vec<usize> = (0..6).collect();
+        let mut seen = Vec::new();
+        let work = |job: &usize| {
+            slow_first(job);
+            Ok(job * 10)
+        };
+        run_ordered(&jobs, 3, &work, &mut |job, result| {
+            seen.push((*job, result))
+        })
+        .unwrap();
+        let expected: Vec<(usize, usize)> = (0..6).map(|job| (job, job * 10)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn first_error_in_job_order_stops_the_run() {
+        let jobs: Vec<usize> = (0..6).collect();
+        let mut seen = Vec::new();
+        let work = |job: &usize| {
+            slow_first(job);
+            if *job >= 2 {
+                Err(format!("job {job} failed"))
+            } else {
+                Ok(*job)
+            }
+        };
+        let error = run_ordered(&jobs, 3, &work, &mut |job, _| seen.push(*job)).unwrap_err();
+        // Job 3 or 4 may fail first in time; job 2 fails first in order.
+        assert_eq!(error, "job 2 failed");
+        assert_eq!(seen, [0, 1]);
+    }
+
+    #[test]
+    fn job_panic_resumes_with_its_payload() {
+        let jobs: Vec<usize> = (0..6).collect();
+        let mut seen = Vec::new();
+        let work = |job: &usize| -> Result<usize, String> {
+            slow_first(job);
+            if *job == 2 {
+                panic!("job 2 panicked");
+            }
+            Ok(*job)
+        };
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run_ordered(&jobs, 2, &work, &mut |job, _| seen.push(*job))
+        }));
+        let payload = caught.unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"job 2 panicked"));
+        assert_eq!(seen, [0, 1]);
     }
 
     #[test]

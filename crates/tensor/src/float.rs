@@ -50,9 +50,11 @@ pub trait Float:
     fn to_f64(self) -> f64;
     /// Converts a count or index to this type.
     fn from_usize(value: usize) -> Self;
-    /// `e^self`, at most one unit in the last place from the standard
-    /// library's `exp`. It is computed without branches, so that loops
-    /// over it vectorize, and gives the same bits on every machine.
+    /// `e^self`, computed without branches so that loops over it
+    /// vectorize. Over two million sampled points it is within one unit in
+    /// the last place of the C library's `exp` (glibc here). It uses plain
+    /// IEEE 754 arithmetic with no fused multiply-add, so it gives the same
+    /// bits whatever vector instructions a loop is compiled for.
     fn exp(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;

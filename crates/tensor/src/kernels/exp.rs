@@ -2,18 +2,20 @@
 //! a loop over it compiles to vector instructions.
 //!
 //! Both functions reduce `x = k ln 2 + r` with an integer `k` and
-//! `|r| <= ln 2 / 2`, evaluate the Taylor series of `e^r`, and scale by `2^k` by writing the exponent bits. They use only `+`, `-`,
-//! `*` and bit operations, which IEEE 754 rounds the same way on every
-//! machine, so the result does not depend on the CPU features a loop was
-//! compiled for.
+//! `|r| <= ln 2 / 2`, evaluate the Taylor series of `e^r`, and scale by
+//! `2^k` by writing the exponent bits. They use only `+`, `-`, `*` and bit
+//! operations, which IEEE 754 rounds the same way on every machine, and
+//! Rust never fuses them into a multiply-add. So the result does not depend
+//! on the CPU features a loop was compiled for.
 
 /// `1.5 * 2^52`: adding it to a float of magnitude below `2^51` rounds that
 /// float to the nearest integer, which then sits in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
 
-/// `ln 2` split into a high part with 21 trailing zero bits, so that
-/// `k * LN2_HI` is exact for every `k` used here, and the rest, given by
-/// their bits: about `0.6931471803691238` and `1.9082149292705877e-10`.
+/// `ln 2` split in two, given as bit patterns. `LN2_HI`, about
+/// `0.6931471803691238`, has 21 trailing zero bits, so that `k * LN2_HI` is
+/// exact for every `k` used here. `LN2_LO`, about `1.9082149292705877e-10`,
+/// is the remainder.
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
