@@ -434,7 +434,7 @@ mod tests {
     }
 
     #[test]
-    fn first_error_in_job_order_stops_the_run() {
+    fn first_error_in_order_wins() {
         let jobs: Vec<usize> = (0..6).collect();
         let mut seen = Vec::new();
         let work = |job: &usize| {
@@ -446,13 +446,13 @@ mod tests {
             }
         };
         let error = run_ordered(&jobs, 3, &work, &mut |job, _| seen.push(*job)).unwrap_err();
-        // Job 3 or 4 may fail first in time; job 2 fails first in order.
+        // Job 3 or 4 may fail first in time, but job 2 fails first in order.
         assert_eq!(error, "job 2 failed");
         assert_eq!(seen, [0, 1]);
     }
 
     #[test]
-    fn job_panic_resumes_with_its_payload() {
+    fn job_panic_keeps_its_payload() {
         let jobs: Vec<usize> = (0..6).collect();
         let mut seen = Vec::new();
         let work = |job: &usize| -> Result<usize, String> {

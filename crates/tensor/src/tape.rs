@@ -177,8 +177,7 @@ impl<T: Float> Pool<T> {
     /// A buffer of `len` elements whose contents are unspecified (left from
     /// earlier use); the caller overwrites every element.
     pub(crate) fn take(&mut self, len: usize) -> Vec<T> {
-        // An empty tensor needs no buffer, and it leaves the kept buffers
-        // for the requests that follow it.
+        // An empty tensor needs no buffer, so it takes none.
         if len == 0 {
             return Vec::new();
         }
@@ -197,9 +196,8 @@ impl<T: Float> Pool<T> {
 
     /// Takes a buffer of `len` elements with unspecified contents, for a
     /// temporary that an op gives back before it returns. It comes from the
-    /// groups only, because taking a kept buffer of the last step would
-    /// shift every later node's buffer by one position. The capacities at
-    /// each position would then drift from step to step and allocate anew.
+    /// groups only, because the buffer kept at the cursor belongs to the
+    /// value of the node being recorded.
     pub(crate) fn scratch(&mut self, len: usize) -> Vec<T> {
         if len == 0 {
             return Vec::new();
@@ -314,8 +312,8 @@ impl<T: Float> Pool<T> {
     #[cfg(test)]
     pub(crate) fn buffers_held(&self) -> usize {
         let grouped: usize = self.buckets.iter().map(|bucket| bucket.buffers.len()).sum();
-        let kept = self.replay.iter().filter(|buffer| buffer.capacity() > 0);
-        grouped + kept.count()
+        let replayable = self.replay.iter().filter(|buffer| buffer.capacity() > 0);
+        grouped + replayable.count()
     }
 
     /// The shared place where dropped gradients return their buffers.
@@ -678,7 +676,7 @@ mod tests {
     }
 
     #[test]
-    fn replay_hands_back_buffers_in_recording_order() {
+    fn replay_returns_buffers_in_order() {
         let mut pool = Pool::<f64>::new();
         let (a, b) = (buffer(3), buffer(5));
         let (pa, pb) = (a.as_ptr(), b.as_ptr());
@@ -692,22 +690,22 @@ mod tests {
     }
 
     #[test]
-    fn replay_passes_over_a_buffer_of_another_size() {
+    fn replay_skips_mismatched_size() {
         let mut pool = Pool::<f64>::new();
-        let kept = buffer(3);
-        let kept_at = kept.as_ptr();
-        pool.keep_for_replay([kept, buffer(4)].into_iter());
-        // Too large for the first kept buffer: a new one. The kept one goes
-        // to the groups, where a later request of its size finds it.
+        let first = buffer(3);
+        let first_at = first.as_ptr();
+        pool.keep_for_replay([first, buffer(4)].into_iter());
+        // Too large for the buffer kept at position 0: a new one. The kept
+        // one goes to the groups, where a later request of its size finds it.
         let big = pool.take(10);
         assert_eq!(big.len(), 10);
         assert_eq!(pool.buffers_held(), 2);
         let again = pool.scratch(3);
-        assert_eq!((again.as_ptr(), again.len()), (kept_at, 3));
+        assert_eq!((again.as_ptr(), again.len()), (first_at, 3));
     }
 
     #[test]
-    fn hint_of_a_colliding_length_is_checked() {
+    fn hint_collision_checks_capacity() {
         // 3 and 19 share a hint slot. Each request still gets its own size.
         let mut pool = Pool::<f64>::new();
         pool.give(buffer(3));
@@ -727,7 +725,7 @@ mod tests {
     }
 
     #[test]
-    fn steps_of_changing_shapes_compute_right_values() {
+    fn changing_shapes_stay_correct() {
         let mut tape = Tape::<f64>::new();
         for len in [3, 5, 3, 1, 4] {
             tape.clear();

@@ -1634,7 +1634,7 @@ fn step_with_scratch_buffers(tape: &mut Tape<f64>, id: ParamId) -> Vec<usize> {
 }
 
 #[test]
-fn repeated_step_keeps_its_buffers_despite_scratch() {
+fn scratch_keeps_step_buffers() {
     let mut tape = Tape::<f64>::new();
     let id = ParamId::new();
     for _ in 0..4 {
@@ -1663,8 +1663,8 @@ fn step_with_owned_input(tape: &mut Tape<f64>, input: &Tensor<f64>, id: ParamId)
 }
 
 #[test]
-fn owned_input_keeps_later_values_in_their_buffers() {
-    // The input's buffer comes from the caller, not the pool; the nodes
+fn owned_input_keeps_step_buffers() {
+    // The input's buffer comes from the caller, not the pool. The nodes
     // after it must still get back the buffers of their own positions.
     let mut tape = Tape::<f64>::new();
     let id = ParamId::new();

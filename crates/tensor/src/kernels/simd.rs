@@ -60,25 +60,7 @@ unsafe fn avx2<K: Kernel>(kernel: K) -> K::Output {
 mod tests {
     use super::*;
     use crate::float::Float;
-    use crate::ops::unary::sigmoid;
-
-    /// `out = f(input)`, elementwise.
-    struct Map<'a, T, F> {
-        input: &'a [T],
-        out: &'a mut [T],
-        f: F,
-    }
-
-    impl<T: Float, F: Fn(T) -> T> Kernel for Map<'_, T, F> {
-        type Output = ();
-
-        #[inline(always)]
-        fn run(self) {
-            for (o, &x) in self.out.iter_mut().zip(self.input) {
-                *o = (self.f)(x);
-            }
-        }
-    }
+    use crate::ops::unary::{Forward, UnaryOp};
 
     /// Inputs across the range of `exp` and `sigmoid`, with the special
     /// values, in an odd count so that vector loops also run a remainder.
@@ -93,67 +75,46 @@ mod tests {
         values
     }
 
-    /// Runs `f` over `input` plainly and through every instruction set the
-    /// CPU has, and returns the outputs of each.
-    fn every_path<T: Float, F: Fn(T) -> T + Copy>(input: &[T], f: F) -> Vec<Vec<T>> {
-        let mut outputs = Vec::new();
+    /// Returns the bits of `op(input)` from the forward loop, run by `run`.
+    fn forward_bits<T: Float>(
+        input: &[T],
+        op: UnaryOp<T>,
+        run: impl FnOnce(Forward<'_, T>),
+    ) -> Vec<u64> {
         let mut out = vec![T::ZERO; input.len()];
-        Map {
+        run(Forward {
+            op,
             input,
             out: &mut out,
-            f,
-        }
-        .run();
-        outputs.push(out);
+        });
+        out.iter().map(|value| value.to_f64().to_bits()).collect()
+    }
+
+    /// Asserts that the AVX2 and AVX-512 builds of the forward loop, where
+    /// the CPU has them, give the plain build's bits.
+    fn assert_paths_agree<T: Float>(op: UnaryOp<T>) {
+        let input = inputs::<T>();
+        let plain = forward_bits(&input, op, |kernel| kernel.run());
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
-                let mut out = vec![T::ZERO; input.len()];
                 // SAFETY: the CPU supports AVX2.
-                unsafe {
-                    avx2(Map {
-                        input,
-                        out: &mut out,
-                        f,
-                    })
-                };
-                outputs.push(out);
+                let wide = forward_bits(&input, op, |kernel| unsafe { avx2(kernel) });
+                assert_eq!(wide, plain, "{op:?} for {}: AVX2 differs", T::NAME);
             }
             if std::arch::is_x86_feature_detected!("avx512f") {
-                let mut out = vec![T::ZERO; input.len()];
                 // SAFETY: the CPU supports AVX-512F.
-                unsafe {
-                    avx512(Map {
-                        input,
-                        out: &mut out,
-                        f,
-                    })
-                };
-                outputs.push(out);
+                let wide = forward_bits(&input, op, |kernel| unsafe { avx512(kernel) });
+                assert_eq!(wide, plain, "{op:?} for {}: AVX-512 differs", T::NAME);
             }
-        }
-        outputs
-    }
-
-    fn assert_same_bits<T: Float>(outputs: &[Vec<T>], function: &str) {
-        let bits =
-            |values: &Vec<T>| -> Vec<u64> { values.iter().map(|v| v.to_f64().to_bits()).collect() };
-        for (path, other) in outputs.iter().enumerate().skip(1) {
-            assert_eq!(
-                bits(other),
-                bits(&outputs[0]),
-                "{function}: path {path} differs"
-            );
         }
     }
 
     #[test]
-    fn every_instruction_set_gives_the_same_bits() {
-        let wide = inputs::<f64>();
-        assert_same_bits(&every_path(&wide, |x: f64| Float::exp(x)), "f64 exp");
-        assert_same_bits(&every_path(&wide, sigmoid::<f64>), "f64 sigmoid");
-        let narrow = inputs::<f32>();
-        assert_same_bits(&every_path(&narrow, |x: f32| Float::exp(x)), "f32 exp");
-        assert_same_bits(&every_path(&narrow, sigmoid::<f32>), "f32 sigmoid");
+    fn instruction_sets_agree_bitwise() {
+        assert_paths_agree::<f64>(UnaryOp::Exp);
+        assert_paths_agree::<f64>(UnaryOp::Sigmoid);
+        assert_paths_agree::<f32>(UnaryOp::Exp);
+        assert_paths_agree::<f32>(UnaryOp::Sigmoid);
     }
 }

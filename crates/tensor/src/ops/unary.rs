@@ -213,10 +213,10 @@ pub(crate) fn softplus<T: Float>(x: T) -> T {
 }
 
 /// The loop of the forward pass: `out = op(input)`.
-struct Forward<'a, T: Float> {
-    op: UnaryOp<T>,
-    input: &'a [T],
-    out: &'a mut [T],
+pub(crate) struct Forward<'a, T: Float> {
+    pub(crate) op: UnaryOp<T>,
+    pub(crate) input: &'a [T],
+    pub(crate) out: &'a mut [T],
 }
 
 impl<T: Float> Kernel for Forward<'_, T> {
