@@ -112,9 +112,11 @@ mod tests {
 
     #[test]
     fn instruction_sets_agree_bitwise() {
-        assert_paths_agree::<f64>(UnaryOp::Exp);
-        assert_paths_agree::<f64>(UnaryOp::Sigmoid);
-        assert_paths_agree::<f32>(UnaryOp::Exp);
-        assert_paths_agree::<f32>(UnaryOp::Sigmoid);
+        for op in [UnaryOp::Exp, UnaryOp::Sigmoid, UnaryOp::Tanh] {
+            assert_paths_agree::<f64>(op);
+        }
+        for op in [UnaryOp::Exp, UnaryOp::Sigmoid, UnaryOp::Tanh] {
+            assert_paths_agree::<f32>(op);
+        }
     }
 }

@@ -30,6 +30,10 @@ macro_rules! specialize {
                 let $bound = UnaryOp::Square;
                 $body
             }
+            UnaryOp::LeakyRelu(slope) => {
+                let $bound = UnaryOp::LeakyRelu(slope);
+                $body
+            }
             other => {
                 let $bound = other;
                 $body
