@@ -53,6 +53,18 @@
 //!
 //! [`gradcheck`] compares the tape's gradients with central finite
 //! differences in `f64` and reports the worst element when they differ.
+//!
+//! # Threads
+//!
+//! A tape computes on the calling thread. With the `threads` feature, a
+//! large matrix product is split across threads by `matrixmultiply`: their
+//! number comes from the environment variable `MATMUL_NUM_THREADS`, read
+//! at the first large product, and defaults to one per physical core (at
+//! most 4). A product whose two operands hold fewer than 32,768 elements
+//! together stays on one thread (`matrixmultiply` 0.3.11). Each output
+//! element is summed in the same order on any number of threads, so
+//! results keep their bits. On a machine whose other cores are busy, the
+//! split can be slower than one thread.
 
 #![deny(missing_docs)]
 
