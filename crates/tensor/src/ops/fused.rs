@@ -15,6 +15,28 @@ use crate::tape::Pool;
 use crate::tensor::Tensor;
 use crate::var::Var;
 
+/// Fills `out`, a whole number of rows as long as `row`, with copies of
+/// `row`. Each copy doubles the filled part, so a hundred short rows take
+/// 7 calls to `memcpy` instead of 100.
+fn fill_rows<T: Copy>(out: &mut [T], row: &[T]) {
+    if out.is_empty() {
+        return;
+    }
+    assert!(
+        !row.is_empty() && out.len().is_multiple_of(row.len()),
+        "engine bug: {} values are not a whole number of rows of {}",
+        out.len(),
+        row.len()
+    );
+    out[..row.len()].copy_from_slice(row);
+    let mut filled = row.len();
+    while filled < out.len() {
+        let count = filled.min(out.len() - filled);
+        out.copy_within(..count, filled);
+        filled += count;
+    }
+}
+
 /// Checks the operands of `affine` and returns the output's shape.
 fn affine_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<Shape, TensorError> {
     let (&[inputs, outputs], Some(&last)) = (w, x.last()) else {
@@ -190,9 +212,7 @@ impl<'t, T: Float> Var<'t, T> {
             let rows: usize = dims[..dims.len() - 1].iter().product();
             let mut out = inner.pool.tensor(&dims);
             // Every row starts as the bias; the product adds onto it.
-            for row in out.data_mut().chunks_exact_mut(outputs.max(1)) {
-                row.copy_from_slice(b.value.data());
-            }
+            fill_rows(out.data_mut(), b.value.data());
             let (x_layout, w_layout) = (Layout::row_major(inputs), Layout::row_major(outputs));
             let (xs, ws) = (x.value.data(), w.value.data());
             gemm(
@@ -335,7 +355,19 @@ impl<'t, T: Float> Var<'t, T> {
 
 #[cfg(test)]
 mod tests {
+    use super::fill_rows;
     use crate::{Tape, Tensor};
+
+    #[test]
+    fn fill_rows_copies_every_row() {
+        let row = [1.5, -2.0, 3.25];
+        for rows in [0, 1, 2, 3, 7, 8, 100] {
+            let mut out = vec![0.0; rows * row.len()];
+            fill_rows(&mut out, &row);
+            let expected: Vec<f64> = row.iter().copied().cycle().take(out.len()).collect();
+            assert_eq!(out, expected, "{rows} rows");
+        }
+    }
 
     /// Returns deterministic values in `[-1, 1)` for a tensor of `dims`.
     fn values(dims: &[usize], salt: usize) -> Tensor<f64> {
