@@ -57,14 +57,20 @@
 //! # Threads
 //!
 //! A tape computes on the calling thread. With the `threads` feature, a
-//! large matrix product is split across threads by `matrixmultiply`: their
-//! number comes from the environment variable `MATMUL_NUM_THREADS`, read
-//! at the first large product, and defaults to one per physical core (at
-//! most 4). A product whose two operands hold fewer than 32,768 elements
-//! together stays on one thread (`matrixmultiply` 0.3.11). Each output
-//! element is summed in the same order on any number of threads, so
-//! results keep their bits. On a machine whose other cores are busy, the
-//! split can be slower than one thread.
+//! large matrix product is split across threads by `matrixmultiply`. With
+//! version 0.3.11, the one in `Cargo.lock`:
+//!
+//! - The environment variable `MATMUL_NUM_THREADS` caps the thread count.
+//!   It is read once, at the first product of more than 16,384
+//!   multiply-adds, and defaults to one per physical core. Only 1, 2 or 4
+//!   threads are used: 3 acts as 2, anything above 4 as 4, 0 as 1, and a
+//!   value that is not a number prints a warning and gives 1.
+//! - A product uses 2 threads once its two operands hold 32,768 elements
+//!   together, and 4 from 65,536; smaller ones stay on one thread.
+//!
+//! Each output element is summed in the same order on any number of
+//! threads, so results keep their bits. On a machine whose other cores
+//! are busy, the split can be slower than one thread.
 
 #![deny(missing_docs)]
 

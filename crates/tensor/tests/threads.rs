@@ -64,11 +64,13 @@ fn main() -> ExitCode {
     }
     let single = child_output("1");
     let split = child_output("2");
-    assert_eq!(
-        single.lines().count(),
-        2,
-        "expected one line per float type"
-    );
+    for output in [&single, &split] {
+        assert_eq!(
+            output.lines().count(),
+            2,
+            "expected one line per float type"
+        );
+    }
     for (name, (a, b)) in ["f32", "f64"].iter().zip(single.lines().zip(split.lines())) {
         if a != b {
             eprintln!("threads: {name} bits differ between one and two product threads");
