@@ -2,7 +2,8 @@
 //! comparison, and the decision boundary of a trained model.
 //!
 //! Text is drawn with DejaVu Sans, which is embedded in the binary (see `assets/README.md`),
-//! so rendering needs no system font library. Every function writes one PNG file to the
+//! so rendering needs no system font library, and each glyph is placed by this crate's
+//! own text drawing (`canvas.rs`) at its left side bearing. Every function writes one PNG file to the
 //! path it is given; the folder must already exist.
 
 use std::fmt;
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 use plotters::style::{FontStyle, RGBColor};
 
 mod boundary;
+mod canvas;
 mod comparison;
 mod contour;
 mod curves;

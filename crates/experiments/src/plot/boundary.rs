@@ -7,6 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::canvas::{canvas, Canvas};
 use super::contour::{contour_segments, Grid};
 use super::{
     check_lengths, class_colour, covering_range, ensure_font, finish, DrawResult, PlotError,
@@ -111,7 +112,7 @@ fn output_colour(output: f64) -> RGBColor {
 }
 
 fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f64]) -> DrawResult {
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = canvas(path, SIZE)?;
     root.fill(&WHITE)?;
 
     let body = root.margin(8, 0, 0, 0).titled(title, (FONT, TITLE_SIZE))?;
@@ -176,7 +177,7 @@ fn draw(path: &Path, title: &str, grid: &Grid, points: &[[f64; 2]], labels: &[f6
 }
 
 /// Draws a vertical colour bar from output 0 (bottom) to 1 (top) with its scale.
-fn draw_colour_bar(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
+fn draw_colour_bar(area: &DrawingArea<Canvas, Shift>) -> DrawResult {
     // The top and bottom margins line the bar up with the plot beside it, whose x-axis
     // label area is 44 pixels high.
     let mut bar = ChartBuilder::on(area)
@@ -214,7 +215,7 @@ fn draw_colour_bar(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
 }
 
 /// Draws the key below the plot, which names the point markers and the contour line.
-fn draw_key(area: &DrawingArea<BitMapBackend, Shift>) -> DrawResult {
+fn draw_key(area: &DrawingArea<Canvas, Shift>) -> DrawResult {
     let style =
         TextStyle::from((FONT, TICK_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let y = KEY_HEIGHT as i32 / 2;

@@ -7,6 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::canvas::{canvas, Canvas};
 use super::{
     check_lengths, class_colour, ensure_font, finish, point_range, DrawResult, PlotError,
     AXIS_LABEL_SIZE, CAPTION_SIZE, CLASS_0, CLASS_1, FONT, NO_CLASS, THRESHOLD, TICK_SIZE,
@@ -95,7 +96,7 @@ struct Figure<'a> {
 }
 
 fn draw(path: &Path, figure: &Figure) -> DrawResult {
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = canvas(path, SIZE)?;
     root.fill(&WHITE)?;
 
     let body = root
@@ -134,7 +135,7 @@ struct Panel<'a> {
 }
 
 fn draw_panel(
-    area: &DrawingArea<BitMapBackend, Shift>,
+    area: &DrawingArea<Canvas, Shift>,
     (x_range, y_range): &(Range<f64>, Range<f64>),
     points: &[[f64; 2]],
     panel: &Panel,
@@ -176,7 +177,7 @@ fn draw_panel(
 }
 
 /// Draws one line below the panels: the class colours, the ring and the agreement count.
-fn draw_key(area: &DrawingArea<BitMapBackend, Shift>, figure: &Figure) -> DrawResult {
+fn draw_key(area: &DrawingArea<Canvas, Shift>, figure: &Figure) -> DrawResult {
     let style =
         TextStyle::from((FONT, TICK_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let y = KEY_HEIGHT as i32 / 2;

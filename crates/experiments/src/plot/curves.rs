@@ -4,6 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::canvas::canvas;
 use super::legend::{draw_legend, Entry, Sample};
 use super::lines::{
     draw_line, draw_marker, marker_positions, sample_line, Marker, Pixel, DASHES, MARKERS,
@@ -273,7 +274,7 @@ const MARKER_START: i32 = 30;
 const INK_SPACING: f64 = 2.0;
 
 fn draw(path: &Path, title: &str, y_label: &str, epochs: usize, curves: &[Curve]) -> DrawResult {
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    let root = canvas(path, SIZE)?;
     root.fill(&WHITE)?;
 
     let (low, high) = loss_range(curves);
