@@ -2,6 +2,7 @@
 
 use tensor::{Float, Shape, TensorError, Var};
 
+use crate::layers::Activation;
 use crate::param::Param;
 
 /// A differentiable function with trainable parameters.
@@ -81,6 +82,32 @@ pub trait Module<T: Float> {
     fn visit_named_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param<T>)) {
         self.visit_params(&mut |param| f(format!("{prefix}{}", param.name()), param));
     }
+
+    /// Returns the activation this module computes, if it is an
+    /// [`Activation`]. A [`Sequential`] offers it to the module before,
+    /// which may fuse the two. `None` by default.
+    fn as_activation(&self) -> Option<Activation> {
+        None
+    }
+
+    /// Computes `activation.apply(self.forward(input))` as one step, with
+    /// the same bits, when this module can fuse the two. Returns `None` when
+    /// it cannot, and the caller then runs them one after the other.
+    /// [`Dense`](crate::Dense) fuses sigmoid, tanh and ReLU into one tape
+    /// node. `None` by default.
+    ///
+    /// # Panics
+    ///
+    /// As [`Module::forward`].
+    #[track_caller]
+    fn forward_activated<'t>(
+        &self,
+        input: Var<'t, T>,
+        activation: Activation,
+    ) -> Option<Var<'t, T>> {
+        let _ = (input, activation);
+        None
+    }
 }
 
 /// Modules applied one after another: the output of each is the input of
@@ -152,8 +179,26 @@ impl<T: Float> Module<T> for Sequential<T> {
         }
     }
 
+    /// Runs the layers in order. A layer followed by an [`Activation`] that
+    /// it can fuse ([`Module::forward_activated`]) runs with it as one step,
+    /// which gives the same bits in fewer tape nodes.
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
-        self.layers.iter().fold(input, |x, layer| layer.forward(x))
+        let mut x = input;
+        let mut index = 0;
+        while let Some(layer) = self.layers.get(index) {
+            let next = self.layers.get(index + 1);
+            let fused = next
+                .and_then(|next| next.as_activation())
+                .and_then(|activation| layer.forward_activated(x, activation));
+            if let Some(y) = fused {
+                x = y;
+                index += 2;
+            } else {
+                x = layer.forward(x);
+                index += 1;
+            }
+        }
+        x
     }
 
     fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>)) {

@@ -178,10 +178,17 @@ fn propagate<T: Float>(
             input,
             weight,
             bias,
+            activation,
         } => {
             let ids = [*input, *weight, *bias];
             let (x, w) = (&nodes[*input].value, &nodes[*weight].value);
-            let grads_in = fused::affine_backward(x, w, grad, ids.map(needs), pool);
+            let activated =
+                activation.map(|act| fused::activation_backward(act, &node.value, grad, pool));
+            let grad_affine = activated.as_ref().unwrap_or(grad);
+            let grads_in = fused::affine_backward(x, w, grad_affine, ids.map(needs), pool);
+            if let Some(activated) = activated {
+                pool.give(activated.into_vec());
+            }
             for (id, g) in ids.into_iter().zip(grads_in) {
                 if let Some(g) = g {
                     accumulate(grads, pool, id, g);

@@ -32,6 +32,7 @@
 //! | Reductions | [`sum`](Var::sum), [`mean`](Var::mean), [`max`](Var::max), [`var`](Var::var), and per axis [`sum_axes`](Var::sum_axes), [`mean_axes`](Var::mean_axes), [`max_axes`](Var::max_axes), [`var_axes`](Var::var_axes) |
 //! | Linear algebra | [`matmul`](Var::matmul) of 2-D matrices and 3-D batches, [`conv1d`](Var::conv1d), [`conv2d`](Var::conv2d) |
 //! | Shape and layout | [`reshape`](Var::reshape), [`broadcast_to`](Var::broadcast_to), [`transpose`](Var::transpose), [`transpose_axes`](Var::transpose_axes), [`permute`](Var::permute), [`concat`](Var::concat), [`stack`](Var::stack), [`slice`](Var::slice), [`index_select`](Var::index_select) |
+//! | Fused layers and losses | [`affine`](Var::affine), [`affine_activation`](Var::affine_activation), [`mse_loss`](Var::mse_loss): one node each for chains of the ops above |
 //! | Gradient flow | [`detach`](Var::detach), [`Tape::no_grad`], user ops through [`CustomOp`] and [`Var::apply`] |
 //!
 //! Where an op is not differentiable it picks a derivative, as PyTorch
@@ -97,6 +98,7 @@ pub use crate::gradcheck::{
 };
 pub use crate::gradients::Gradients;
 pub use crate::ops::conv::{Conv1dConfig, Conv2dConfig};
+pub use crate::ops::fused::AffineActivation;
 pub use crate::shape::{broadcast_shapes, contiguous_strides, normalize_axis, numel, shape, Shape};
 pub use crate::tape::{Anomaly, AnomalyMode, ParamId, Tape};
 pub use crate::tensor::Tensor;

@@ -14,6 +14,7 @@ use crate::custom::CustomOp;
 use crate::float::Float;
 use crate::kernels::conv::ConvGeometry;
 use crate::ops::binary::BinaryOp;
+use crate::ops::fused::AffineActivation;
 use crate::ops::layout::LayoutOp;
 use crate::ops::reduce::ReduceOp;
 use crate::ops::unary::UnaryOp;
@@ -69,11 +70,14 @@ pub(crate) enum Op<T: Float> {
         axis: usize,
         log: bool,
     },
-    /// The affine map `input weight + bias` of a dense layer, as one node.
+    /// The affine map `input weight + bias` of a dense layer, as one node,
+    /// and the activation applied to it, if any. The node's value is the
+    /// activation's output.
     Affine {
         input: NodeId,
         weight: NodeId,
         bias: NodeId,
+        activation: Option<AffineActivation>,
     },
     /// The mean squared error `mean((prediction - target)^2)`, as one node.
     MseLoss { prediction: NodeId, target: NodeId },
@@ -100,7 +104,13 @@ impl<T: Float> Op<T> {
             Op::Layout { op, .. } => op.name(),
             Op::Softmax { log: false, .. } => "softmax",
             Op::Softmax { log: true, .. } => "log_softmax",
-            Op::Affine { .. } => "affine",
+            Op::Affine {
+                activation: None, ..
+            } => "affine",
+            Op::Affine {
+                activation: Some(activation),
+                ..
+            } => activation.op_name(),
             Op::MseLoss { .. } => "mse_loss",
             Op::Custom { op, .. } => op.name(),
         }
@@ -122,6 +132,7 @@ impl<T: Float> Op<T> {
                 input,
                 weight,
                 bias,
+                ..
             } => smallvec::smallvec![*input, *weight, *bias],
             Op::MseLoss { prediction, target } => smallvec::smallvec![*prediction, *target],
             Op::Conv {

@@ -10,7 +10,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::uniform;
-use tensor::{gradcheck, CustomOp, GradcheckError, Tape, Tensor, TensorError, Var};
+use tensor::{
+    gradcheck, AffineActivation, CustomOp, GradcheckError, Tape, Tensor, TensorError, Var,
+};
 
 type Graph = Box<dyn for<'t> Fn(&[Var<'t, f64>]) -> Var<'t, f64>>;
 
@@ -234,6 +236,21 @@ fn matmul_cases() -> Vec<Case> {
             |v| v[0].affine(v[1], v[2]),
         ),
         case(
+            "affine_sigmoid [3, 4] x [4, 2] + [2]",
+            vec![any(&[3, 4], 414), any(&[4, 2], 415), any(&[2], 416)],
+            |v| v[0].affine_activation(v[1], v[2], AffineActivation::Sigmoid),
+        ),
+        case(
+            "affine_tanh [2, 3, 4] x [4, 5] + [5]",
+            vec![any(&[2, 3, 4], 417), any(&[4, 5], 418), any(&[5], 419)],
+            |v| v[0].affine_activation(v[1], v[2], AffineActivation::Tanh),
+        ),
+        case(
+            "affine_relu [3, 4] x [4, 2] + [2]",
+            vec![any(&[3, 4], 420), any(&[4, 2], 421), any(&[2], 422)],
+            |v| v[0].affine_activation(v[1], v[2], AffineActivation::Relu),
+        ),
+        case(
             "mse_loss [3, 2]",
             vec![any(&[3, 2], 412), any(&[3, 2], 413)],
             |v| v[0].mse_loss(v[1]),
@@ -430,6 +447,9 @@ fn every_op_matches_finite_differences() {
         "var",
         "matmul",
         "affine",
+        "affine_sigmoid",
+        "affine_tanh",
+        "affine_relu",
         "mse_loss",
         "reshape",
         "broadcast_to",

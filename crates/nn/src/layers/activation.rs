@@ -59,6 +59,10 @@ impl<T: Float> Module<T> for Activation {
 
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(&mut Param<T>)) {}
 
+    fn as_activation(&self) -> Option<Activation> {
+        Some(*self)
+    }
+
     /// The input shape: activations apply elementwise.
     fn output_shape(&self, input: &[usize]) -> Result<Shape, TensorError> {
         Ok(Shape::from_slice(input))

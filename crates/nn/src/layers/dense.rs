@@ -1,9 +1,10 @@
 //! The fully connected layer.
 
 use rand::Rng;
-use tensor::{Float, Shape, Tensor, TensorError, Var};
+use tensor::{AffineActivation, Float, Shape, Tensor, TensorError, Var};
 
 use crate::init::Init;
+use crate::layers::Activation;
 use crate::module::Module;
 use crate::param::Param;
 
@@ -76,6 +77,24 @@ impl<T: Float> Module<T> for Dense<T> {
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
         let tape = input.tape();
         input.affine(self.weight.on(tape), self.bias.on(tape))
+    }
+
+    /// Records one `affine_sigmoid`, `affine_tanh` or `affine_relu` node
+    /// for those activations, and returns `None` for the others.
+    #[track_caller]
+    fn forward_activated<'t>(
+        &self,
+        input: Var<'t, T>,
+        activation: Activation,
+    ) -> Option<Var<'t, T>> {
+        let fused = match activation {
+            Activation::Sigmoid => AffineActivation::Sigmoid,
+            Activation::Tanh => AffineActivation::Tanh,
+            Activation::Relu => AffineActivation::Relu,
+            Activation::LeakyRelu { .. } | Activation::Identity => return None,
+        };
+        let tape = input.tape();
+        Some(input.affine_activation(self.weight.on(tape), self.bias.on(tape), fused))
     }
 
     fn visit_params<'a>(&'a self, f: &mut dyn FnMut(&'a Param<T>)) {

@@ -2,18 +2,70 @@
 //! a loss costs one record and one backward step instead of several.
 //!
 //! - `affine`: `x w + b`, the dense layer, instead of `matmul` and `add`.
+//! - `affine_activation`: `act(x w + b)`, the dense layer and its
+//!   activation, for activations whose derivative its output determines.
 //! - `mse_loss`: `mean((p - t)^2)`, instead of `sub`, `square` and `mean`.
 
 use crate::error::{unwrap_op, TensorError};
 use crate::float::Float;
 use crate::kernels::matmul::{gemm, Layout};
 use crate::kernels::reduce::pairwise_sum;
+use crate::kernels::simd::widest;
 use crate::kernels::small_gemm::small_gemm;
 use crate::op::Op;
+use crate::ops::unary::{self, ForwardInPlace, UnaryOp};
 use crate::shape::Shape;
 use crate::tape::Pool;
 use crate::tensor::Tensor;
 use crate::var::Var;
+
+/// An activation that [`Var::affine_activation`] applies inside the affine
+/// node. The derivative of each is a function of its output alone, so the
+/// node needs no copy of the values before the activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AffineActivation {
+    /// `1 / (1 + e^-x)`, as [`Var::sigmoid`].
+    Sigmoid,
+    /// `tanh x`, as [`Var::tanh`].
+    Tanh,
+    /// `max(x, 0)`, as [`Var::relu`].
+    Relu,
+}
+
+impl AffineActivation {
+    /// Returns the elementwise op of the activation.
+    pub(crate) fn unary<T: Float>(self) -> UnaryOp<T> {
+        match self {
+            AffineActivation::Sigmoid => UnaryOp::Sigmoid,
+            AffineActivation::Tanh => UnaryOp::Tanh,
+            AffineActivation::Relu => UnaryOp::Relu,
+        }
+    }
+
+    /// Returns the name of the fused op: `affine_sigmoid`, `affine_tanh` or
+    /// `affine_relu`.
+    pub(crate) fn op_name(self) -> &'static str {
+        match self {
+            AffineActivation::Sigmoid => "affine_sigmoid",
+            AffineActivation::Tanh => "affine_tanh",
+            AffineActivation::Relu => "affine_relu",
+        }
+    }
+}
+
+/// Returns the gradient of the affine part of `y = act(x w + b)`, given the
+/// output `y` and `dL/dy`. It is `dL/dy act'`, computed from `y` alone:
+/// sigmoid and tanh derivatives are functions of `y`, and ReLU's is 1
+/// exactly where `y > 0`, as where its input is positive. So it has the
+/// bits that the separate activation node would pass back.
+pub(crate) fn activation_backward<T: Float>(
+    activation: AffineActivation,
+    output: &Tensor<T>,
+    grad: &Tensor<T>,
+    pool: &mut Pool<T>,
+) -> Tensor<T> {
+    unary::backward(activation.unary(), output, output, grad, pool)
+}
 
 /// Fills `out`, a whole number of rows as long as `row`, with copies of
 /// `row`. Each copy doubles the filled part, so a hundred short rows take
@@ -37,11 +89,17 @@ fn fill_rows<T: Copy>(out: &mut [T], row: &[T]) {
     }
 }
 
-/// Checks the operands of `affine` and returns the output's shape.
-fn affine_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<Shape, TensorError> {
+/// Checks the operands of `affine` and returns the output's shape. `name` is
+/// the op that errors name: `affine` or a fused `affine_*`.
+fn affine_dims(
+    name: &'static str,
+    x: &[usize],
+    w: &[usize],
+    b: &[usize],
+) -> Result<Shape, TensorError> {
     let (&[inputs, outputs], Some(&last)) = (w, x.last()) else {
         return Err(TensorError::shape_mismatch(
-            "affine",
+            name,
             x,
             w,
             "cannot be combined: affine takes an input [n, in] or [batch, n, in] and a \
@@ -51,7 +109,7 @@ fn affine_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<Shape, TensorErr
     };
     if !(2..=3).contains(&x.len()) || last != inputs {
         return Err(TensorError::shape_mismatch(
-            "affine",
+            name,
             x,
             w,
             format!(
@@ -62,7 +120,7 @@ fn affine_dims(x: &[usize], w: &[usize], b: &[usize]) -> Result<Shape, TensorErr
     }
     if b != [outputs] {
         return Err(TensorError::shape_mismatch(
-            "affine",
+            name,
             w,
             b,
             format!("do not fit: a weight [{inputs}, {outputs}] takes a bias [{outputs}]"),
@@ -197,8 +255,20 @@ impl<'t, T: Float> Var<'t, T> {
     /// ```
     #[track_caller]
     pub fn try_affine(self, weight: Self, bias: Self) -> Result<Self, TensorError> {
-        self.check_same_tape(weight, "affine");
-        self.check_same_tape(bias, "affine");
+        self.record_affine(weight, bias, None)
+    }
+
+    /// Records `affine` with an optional activation applied in place.
+    #[track_caller]
+    fn record_affine(
+        self,
+        weight: Self,
+        bias: Self,
+        activation: Option<AffineActivation>,
+    ) -> Result<Self, TensorError> {
+        let name = activation.map_or("affine", AffineActivation::op_name);
+        self.check_same_tape(weight, name);
+        self.check_same_tape(bias, name);
         let (value, requires_grad) = {
             let mut guard = self.tape().inner.borrow_mut();
             let inner = &mut *guard;
@@ -207,7 +277,7 @@ impl<'t, T: Float> Var<'t, T> {
                 &inner.nodes[weight.id()],
                 &inner.nodes[bias.id()],
             );
-            let dims = affine_dims(x.value.dims(), w.value.dims(), b.value.dims())?;
+            let dims = affine_dims(name, x.value.dims(), w.value.dims(), b.value.dims())?;
             let (inputs, outputs) = (w.value.dims()[0], w.value.dims()[1]);
             let rows: usize = dims[..dims.len() - 1].iter().product();
             let mut out = inner.pool.tensor(&dims);
@@ -226,6 +296,12 @@ impl<'t, T: Float> Var<'t, T> {
                 T::ONE,
                 out.data_mut(),
             );
+            if let Some(activation) = activation {
+                widest(ForwardInPlace {
+                    op: activation.unary(),
+                    data: out.data_mut(),
+                });
+            }
             let requires_grad = x.requires_grad || w.requires_grad || b.requires_grad;
             (out, requires_grad)
         };
@@ -233,6 +309,7 @@ impl<'t, T: Float> Var<'t, T> {
             input: self.id(),
             weight: weight.id(),
             bias: bias.id(),
+            activation,
         };
         Ok(self.record(op, value, requires_grad))
     }
@@ -269,6 +346,56 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     pub fn affine(self, weight: Self, bias: Self) -> Self {
         unwrap_op(self.try_affine(weight, bias))
+    }
+
+    /// Computes `activation(self weight + bias)`, returning an error instead
+    /// of panicking. See [`Var::affine_activation`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Var::try_affine`], with the fused op's name (`affine_sigmoid`,
+    /// `affine_tanh` or `affine_relu`) in the message.
+    #[track_caller]
+    pub fn try_affine_activation(
+        self,
+        weight: Self,
+        bias: Self,
+        activation: AffineActivation,
+    ) -> Result<Self, TensorError> {
+        self.record_affine(weight, bias, Some(activation))
+    }
+
+    /// Computes `activation(self weight + bias)`, a dense layer and its
+    /// activation, as one recorded op: one node and one backward step
+    /// instead of two. Its value and gradients have the same bits as
+    /// `self.affine(weight, bias)` followed by the activation's own op
+    /// ([`Var::sigmoid`], [`Var::tanh`] or [`Var::relu`]). Shapes as
+    /// [`Var::affine`].
+    ///
+    /// # Panics
+    ///
+    /// When the shapes do not fit, with a message naming them; see
+    /// [`Var::try_affine_activation`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tensor::{AffineActivation, Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::new(vec![1.0, -2.0], &[1, 2]));
+    /// let w = tape.var(Tensor::new(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
+    /// let b = tape.var(Tensor::new(vec![0.5, 0.5], &[2]));
+    /// let y = x.affine_activation(w, b, AffineActivation::Relu);
+    /// assert_eq!(y.value().data(), &[1.5, 0.0]);
+    ///
+    /// // The second output is clipped, so no gradient reaches its column.
+    /// let grads = y.sum().backward();
+    /// assert_eq!(grads.wrt(w).data(), &[1.0, 0.0, -2.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn affine_activation(self, weight: Self, bias: Self, activation: AffineActivation) -> Self {
+        unwrap_op(self.try_affine_activation(weight, bias, activation))
     }
 
     /// Computes the mean squared error `mean((self - target)^2)` over all
@@ -355,8 +482,92 @@ impl<'t, T: Float> Var<'t, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::fill_rows;
-    use crate::{Tape, Tensor};
+    use super::{fill_rows, AffineActivation};
+    use crate::{Float, Tape, Tensor};
+
+    /// Checks that `affine_activation` gives the bits of `affine` followed
+    /// by the activation's own op, in its value and in every gradient.
+    fn assert_fused_matches<T: Float>(x_dims: &[usize], activation: AffineActivation) {
+        let inputs = x_dims[x_dims.len() - 1];
+        let run = |fused: bool| {
+            let tape = Tape::<T>::new();
+            // Planted zeros make some ReLU inputs exactly 0.
+            let mut x_values = values(x_dims, 1).cast::<T>();
+            x_values.data_mut()[0] = T::ZERO;
+            let x = tape.var(x_values);
+            let w = tape.var(values(&[inputs, 5], 2).cast());
+            let b = tape.var(values(&[5], 3).cast());
+            let y = if fused {
+                x.affine_activation(w, b, activation)
+            } else {
+                let z = x.affine(w, b);
+                match activation {
+                    AffineActivation::Sigmoid => z.sigmoid(),
+                    AffineActivation::Tanh => z.tanh(),
+                    AffineActivation::Relu => z.relu(),
+                }
+            };
+            let seed = values(y.value().dims(), 4).cast::<T>();
+            let grads = y.backward_with(seed);
+            let mut bits: Vec<u64> = y
+                .value()
+                .data()
+                .iter()
+                .map(|v| v.to_f64().to_bits())
+                .collect();
+            for input in [x, w, b] {
+                bits.extend(grads.wrt(input).data().iter().map(|v| v.to_f64().to_bits()));
+            }
+            (bits, tape.len())
+        };
+        let (fused, fused_nodes) = run(true);
+        let (separate, separate_nodes) = run(false);
+        assert_eq!(
+            fused,
+            separate,
+            "{activation:?} on {x_dims:?} in {}",
+            T::NAME
+        );
+        assert_eq!(fused_nodes + 1, separate_nodes, "one node fewer");
+    }
+
+    #[test]
+    fn affine_activation_matches_separate_ops() {
+        for activation in [
+            AffineActivation::Sigmoid,
+            AffineActivation::Tanh,
+            AffineActivation::Relu,
+        ] {
+            for x_dims in [&[7, 3][..], &[1, 4], &[2, 6, 3], &[40, 10]] {
+                assert_fused_matches::<f64>(x_dims, activation);
+                assert_fused_matches::<f32>(x_dims, activation);
+            }
+        }
+    }
+
+    #[test]
+    fn affine_activation_names_its_op() {
+        let tape = Tape::<f64>::new();
+        let x = tape.var(values(&[2, 3], 1));
+        let w = tape.var(values(&[3, 2], 2));
+        let b = tape.var(values(&[3], 3));
+        let err = x
+            .try_affine_activation(w, b, AffineActivation::Tanh)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("affine_tanh: shapes [3, 2] and [3]"),
+            "{err}"
+        );
+        let bias = tape.var(values(&[2], 3));
+        let y = x.affine_activation(w, bias, AffineActivation::Sigmoid);
+        assert!(
+            tape.to_dot().contains("affine_sigmoid"),
+            "{}",
+            tape.to_dot()
+        );
+        assert_eq!(y.value().dims(), &[2, 2]);
+    }
 
     #[test]
     fn fill_rows_copies_every_row() {

@@ -236,6 +236,26 @@ impl<T: Float> Kernel for Forward<'_, T> {
     }
 }
 
+/// The loop of the forward pass in place: `data = op(data)`, with the bits
+/// of [`Forward`].
+pub(crate) struct ForwardInPlace<'a, T: Float> {
+    pub(crate) op: UnaryOp<T>,
+    pub(crate) data: &'a mut [T],
+}
+
+impl<T: Float> Kernel for ForwardInPlace<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        specialize!(self.op, |op| {
+            for value in self.data.iter_mut() {
+                *value = op.forward(*value);
+            }
+        });
+    }
+}
+
 /// The loop of the backward pass: `out = grad * op'(input)`, where the
 /// forward pass gave `output`.
 struct Backward<'a, T: Float> {
