@@ -183,13 +183,19 @@ impl<T: Float> Module<T> for Sequential<T> {
     /// it can fuse ([`Module::forward_activated`]) runs with it as one step,
     /// which gives the same bits in fewer tape nodes.
     fn forward<'t>(&self, input: Var<'t, T>) -> Var<'t, T> {
+        // No closures here: a call inside one would report the closure's
+        // line instead of the caller's to `#[track_caller]`.
         let mut x = input;
         let mut index = 0;
         while let Some(layer) = self.layers.get(index) {
-            let next = self.layers.get(index + 1);
-            let fused = next
+            let mut fused = None;
+            if let Some(activation) = self
+                .layers
+                .get(index + 1)
                 .and_then(|next| next.as_activation())
-                .and_then(|activation| layer.forward_activated(x, activation));
+            {
+                fused = layer.forward_activated(x, activation);
+            }
             if let Some(y) = fused {
                 x = y;
                 index += 2;

@@ -97,3 +97,20 @@ fn activation_without_dense_before_runs_alone() {
     }
     assert_eq!(tape.len(), 3);
 }
+
+#[test]
+fn every_node_records_the_callers_line() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let model = Sequential::<f64>::new()
+        .add(Dense::new(2, 3, Init::Xavier, &mut rng))
+        .add(Activation::Sigmoid)
+        .add(Dense::new(3, 1, Init::Xavier, &mut rng))
+        .add(Activation::LeakyRelu { slope: 0.1 });
+    let tape = Tape::new();
+    model.forward(tape.constant(Tensor::zeros(&[4, 2])));
+    let listing = tape.to_string();
+    assert_eq!(listing.lines().count(), 8, "{listing}");
+    for line in listing.lines() {
+        assert!(line.contains("tests/fusion.rs"), "{line}");
+    }
+}
