@@ -84,17 +84,21 @@ pub trait Module<T: Float> {
     }
 
     /// Returns the activation this module computes, if it is an
-    /// [`Activation`]. A [`Sequential`] offers it to the module before,
-    /// which may fuse the two. `None` by default.
+    /// [`Activation`]. A [`Sequential`] passes it to the preceding module's
+    /// [`Module::forward_activated`], and when that fuses the two it never
+    /// calls this module's `forward`. So a module that returns `Some(a)`
+    /// must compute exactly `a.apply` and hold no parameters. `None` by
+    /// default.
     fn as_activation(&self) -> Option<Activation> {
         None
     }
 
-    /// Computes `activation.apply(self.forward(input))` as one step, with
-    /// the same bits, when this module can fuse the two. Returns `None` when
-    /// it cannot, and the caller then runs them one after the other.
-    /// [`Dense`](crate::Dense) fuses sigmoid, tanh and ReLU into one tape
-    /// node. `None` by default.
+    /// Computes `activation.apply(self.forward(input))` as one step when
+    /// this module can fuse the two, and returns `None` when it cannot; the
+    /// caller then runs them one after the other. An implementation must
+    /// give the same bits as the two steps, and must record nothing on the
+    /// tape before it returns `None`. [`Dense`](crate::Dense) fuses
+    /// sigmoid, tanh and ReLU into one tape node. `None` by default.
     ///
     /// # Panics
     ///

@@ -10,9 +10,10 @@ use crate::param::Param;
 
 /// A fully connected layer `y = x W + b`.
 ///
-/// Shapes: input `[batch, in]`, weight `[in, out]`, bias `[out]`, output
-/// `[batch, out]`. The bias broadcasts over the batch, so its gradient is the
-/// upstream gradient summed over the batch axis only, one entry per unit.
+/// Shapes: input `[batch, in]` or `[batch, rows, in]`, weight `[in, out]`,
+/// bias `[out]`, output the input's shape with `out` last. The bias
+/// broadcasts over the other axes, so its gradient is the upstream gradient
+/// summed over them, one entry per unit.
 #[derive(Clone, Debug)]
 pub struct Dense<T: Float> {
     weight: Param<T>,

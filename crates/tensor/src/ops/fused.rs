@@ -15,7 +15,7 @@ use crate::kernels::small_gemm::small_gemm;
 use crate::op::Op;
 use crate::ops::unary::{self, ForwardInPlace, UnaryOp};
 use crate::shape::Shape;
-use crate::tape::Pool;
+use crate::tape::{AnomalyMode, Pool};
 use crate::tensor::Tensor;
 use crate::var::Var;
 
@@ -102,9 +102,10 @@ fn affine_dims(
             name,
             x,
             w,
-            "cannot be combined: affine takes an input [n, in] or [batch, n, in] and a \
-             weight [in, out]; reshape the weight to 2-D"
-                .to_string(),
+            format!(
+                "cannot be combined: {name} takes an input [n, in] or [batch, n, in] and a \
+                 weight [in, out]; reshape the weight to 2-D"
+            ),
         ));
     };
     if !(2..=3).contains(&x.len()) || last != inputs {
@@ -258,7 +259,9 @@ impl<'t, T: Float> Var<'t, T> {
         self.record_affine(weight, bias, None)
     }
 
-    /// Records `affine` with an optional activation applied in place.
+    /// Records `affine` with an optional activation applied in place. In
+    /// anomaly mode the activation gets a node of its own, so that a NaN or
+    /// an infinity in the product is still reported, as op `affine`.
     #[track_caller]
     fn record_affine(
         self,
@@ -269,6 +272,9 @@ impl<'t, T: Float> Var<'t, T> {
         let name = activation.map_or("affine", AffineActivation::op_name);
         self.check_same_tape(weight, name);
         self.check_same_tape(bias, name);
+        let separate =
+            activation.filter(|_| self.tape().inner.borrow().anomaly_mode != AnomalyMode::Off);
+        let fused = if separate.is_some() { None } else { activation };
         let (value, requires_grad) = {
             let mut guard = self.tape().inner.borrow_mut();
             let inner = &mut *guard;
@@ -296,7 +302,7 @@ impl<'t, T: Float> Var<'t, T> {
                 T::ONE,
                 out.data_mut(),
             );
-            if let Some(activation) = activation {
+            if let Some(activation) = fused {
                 widest(ForwardInPlace {
                     op: activation.unary(),
                     data: out.data_mut(),
@@ -309,9 +315,13 @@ impl<'t, T: Float> Var<'t, T> {
             input: self.id(),
             weight: weight.id(),
             bias: bias.id(),
-            activation,
+            activation: fused,
         };
-        Ok(self.record(op, value, requires_grad))
+        let affine = self.record(op, value, requires_grad);
+        Ok(match separate {
+            Some(activation) => affine.unary(activation.unary()),
+            None => affine,
+        })
     }
 
     /// Computes the affine map `self weight + bias` of a dense layer as one
@@ -370,7 +380,10 @@ impl<'t, T: Float> Var<'t, T> {
     /// instead of two. Its value and gradients have the same bits as
     /// `self.affine(weight, bias)` followed by the activation's own op
     /// ([`Var::sigmoid`], [`Var::tanh`] or [`Var::relu`]). Shapes as
-    /// [`Var::affine`].
+    /// [`Var::affine`]. In anomaly mode ([`crate::Tape::set_anomaly_mode`]) it
+    /// records those two nodes instead, so that a NaN or an infinity before
+    /// the activation, which a sigmoid or tanh would hide, is still
+    /// reported.
     ///
     /// # Panics
     ///
@@ -543,6 +556,24 @@ mod tests {
                 assert_fused_matches::<f32>(x_dims, activation);
             }
         }
+    }
+
+    #[test]
+    fn anomaly_mode_sees_overflow_before_activation() {
+        let tape = Tape::<f64>::new();
+        tape.set_anomaly_mode(crate::AnomalyMode::Record);
+        let x = tape.var(Tensor::new(vec![1e200, 1e200], &[1, 2]));
+        let w = tape.var(Tensor::new(vec![1e200, 1e200], &[2, 1]));
+        let b = tape.var(Tensor::new(vec![0.0], &[1]));
+        let y = x.affine_activation(w, b, AffineActivation::Tanh);
+        assert_eq!(y.value().data(), &[1.0]);
+        let anomaly = tape
+            .anomaly()
+            .expect("expected the overflow to be reported");
+        assert_eq!(anomaly.op, "affine");
+        // tanh'(y) = 1 - y^2 = 0 at y = 1, so no gradient reaches the weight.
+        let grads = y.sum().backward();
+        assert_eq!(grads.wrt(w).data(), &[0.0, 0.0]);
     }
 
     #[test]
