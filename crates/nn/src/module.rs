@@ -94,7 +94,7 @@ pub trait Module<T: Float> {
     }
 
     /// Computes `activation.apply(self.forward(input))` as one step when
-    /// this module can fuse the two, and returns `None` when it cannot; the
+    /// this module can fuse the two. Returns `None` when it cannot, and the
     /// caller then runs them one after the other. An implementation must
     /// give the same bits as the two steps, and must record nothing on the
     /// tape before it returns `None`. [`Dense`](crate::Dense) fuses

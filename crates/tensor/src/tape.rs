@@ -38,7 +38,7 @@ impl ParamId {
     }
 }
 
-/// What the tape does when an op produces a NaN or an infinity. With any
+/// The tape's response when an op produces a NaN or an infinity. With any
 /// mode but `Off`, [`Var::affine_activation`] records its product and its
 /// activation as two nodes, so that each output is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
