@@ -192,14 +192,11 @@ impl<T: Float> Module<T> for Sequential<T> {
         let mut x = input;
         let mut index = 0;
         while let Some(layer) = self.layers.get(index) {
-            let mut fused = None;
-            if let Some(activation) = self
-                .layers
-                .get(index + 1)
-                .and_then(|next| next.as_activation())
-            {
-                fused = layer.forward_activated(x, activation);
-            }
+            let next = self.layers.get(index + 1);
+            let fused = match next.and_then(|next| next.as_activation()) {
+                Some(activation) => layer.forward_activated(x, activation),
+                None => None,
+            };
             if let Some(y) = fused {
                 x = y;
                 index += 2;

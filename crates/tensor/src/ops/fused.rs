@@ -272,9 +272,12 @@ impl<'t, T: Float> Var<'t, T> {
         let name = activation.map_or("affine", AffineActivation::op_name);
         self.check_same_tape(weight, name);
         self.check_same_tape(bias, name);
-        let separate =
-            activation.filter(|_| self.tape().inner.borrow().anomaly_mode != AnomalyMode::Off);
-        let fused = if separate.is_some() { None } else { activation };
+        let checked = self.tape().inner.borrow().anomaly_mode != AnomalyMode::Off;
+        let (fused, separate) = if checked {
+            (None, activation)
+        } else {
+            (activation, None)
+        };
         let (value, requires_grad) = {
             let mut guard = self.tape().inner.borrow_mut();
             let inner = &mut *guard;
