@@ -1,5 +1,6 @@
-//! Heap allocations per training step of the f64 fixture networks (the
-//! baseline and the conv net) after warm-up.
+//! Heap allocations per training step after warm-up: the f64 fixture
+//! networks (the baseline and the conv net), and an MLP large enough for
+//! the packed matrix products.
 //!
 //! A counting global allocator tallies the allocations of the current
 //! thread only, so tests running in parallel do not disturb each other.
@@ -11,7 +12,9 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nn::{mse, Activation, Adam, Module, Momentum, Optimizer, Sequential, Sgd};
+use nn::{mse, Activation, Adam, Dense, Init, Module, Momentum, Optimizer, Sequential, Sgd};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tensor::{Tape, Tensor};
 
 /// The system allocator, counting allocations made by each thread.
@@ -157,4 +160,29 @@ fn conv_step_allocates_nothing() {
     let mut sgd = Sgd::new(0.1);
     let per_step = allocations_per_step(model, (&inputs, &arrays["Y"]), &mut sgd, 3, 50);
     assert_eq!(per_step, 0.0, "allocations per conv-net training step");
+}
+
+#[test]
+fn packed_product_step_allocates_nothing() {
+    // 64 x 100 x 64 and the other products here exceed the size from which
+    // products are packed. The AVX-512 path keeps its packing buffer
+    // between products; matrixmultiply, used elsewhere and with the
+    // `threads` feature, takes a new one for each product.
+    let packed_path_reuses_buffers = cfg!(all(target_arch = "x86_64", not(feature = "threads")))
+        && std::arch::is_x86_feature_detected!("avx512f");
+    if !packed_path_reuses_buffers {
+        eprintln!("skipped: products here go to matrixmultiply, which allocates");
+        return;
+    }
+    let mut rng = StdRng::seed_from_u64(3);
+    let model = Sequential::new()
+        .add(Dense::new(100, 64, Init::Xavier, &mut rng))
+        .add(Activation::Sigmoid)
+        .add(Dense::new(64, 32, Init::Xavier, &mut rng))
+        .add(Activation::Sigmoid)
+        .add(Dense::new(32, 10, Init::Xavier, &mut rng));
+    let inputs = Tensor::from_fn(&[64, 100], |_| rng.random::<f64>());
+    let targets = Tensor::from_fn(&[64, 10], |_| rng.random::<f64>());
+    let per_step = allocations_per_step(model, (&inputs, &targets), &mut Sgd::new(0.1), 3, 20);
+    assert_eq!(per_step, 0.0, "allocations per 100-64-32-10 training step");
 }

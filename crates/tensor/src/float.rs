@@ -4,7 +4,7 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-use crate::kernels::exp;
+use crate::kernels::{exp, packed_gemm};
 
 mod sealed {
     pub trait Sealed {}
@@ -208,17 +208,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(
-    f32,
-    "f32",
-    exp::exp_f32,
-    exp::tanh_f32,
-    matrixmultiply::sgemm
-);
-impl_float!(
-    f64,
-    "f64",
-    exp::exp_f64,
-    exp::tanh_f64,
-    matrixmultiply::dgemm
-);
+impl_float!(f32, "f32", exp::exp_f32, exp::tanh_f32, packed_gemm::sgemm);
+impl_float!(f64, "f64", exp::exp_f64, exp::tanh_f64, packed_gemm::dgemm);

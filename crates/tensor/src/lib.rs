@@ -58,8 +58,9 @@
 //! # Threads
 //!
 //! A tape computes on the calling thread. With the `threads` feature, a
-//! large matrix product is split across threads by `matrixmultiply`. With
-//! version 0.3.11, the one in `Cargo.lock`:
+//! large matrix product is split across threads by `matrixmultiply`,
+//! which then runs every large product, in place of the engine's own
+//! AVX-512 GEMM. With version 0.3.11, the one in `Cargo.lock`:
 //!
 //! - The environment variable `MATMUL_NUM_THREADS` caps the thread count.
 //!   It is read once, at the first product of more than 16,384

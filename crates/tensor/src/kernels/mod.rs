@@ -5,6 +5,7 @@ pub(crate) mod broadcast;
 pub(crate) mod conv;
 pub(crate) mod exp;
 pub(crate) mod matmul;
+pub(crate) mod packed_gemm;
 pub(crate) mod reduce;
 pub(crate) mod simd;
 pub(crate) mod small_gemm;
