@@ -374,8 +374,8 @@ fn next_tape_id() -> u64 {
 /// combine them with ops, and call [`Var::backward`] on a scalar result.
 /// A tape can be [cleared](Tape::clear) and reused; it keeps its buffers,
 /// so a training step in steady state makes no heap allocation. The
-/// exception is a large product on a CPU without AVX-512F or with the
-/// `threads` feature: `matrixmultiply` takes a packing buffer for each.
+/// exception is a large product on a CPU without AVX-512F, where
+/// `matrixmultiply` takes a packing buffer for each.
 ///
 /// # Examples
 ///
