@@ -13,10 +13,11 @@
 //! the repository root has the figures).
 //!
 //! A product with `n` no wider than one vector uses tiles one vector wide.
-//! Each element of `C` is summed over `k` in order, in blocks of at most
-//! 512 steps in `f32` (256 in `f64`, so that a tile's rows of `A` stay in
-//! the L1 cache) split as evenly as `k` allows, block after block. The bits
-//! therefore depend only on the shapes.
+//! `k` is split as evenly as it allows into blocks of at most 512 steps in
+//! `f32` (256 in `f64`, so that a tile's rows of `A` stay in the L1 cache).
+//! Each block's sum starts from zero, in order along `k`, and is added to
+//! `C` block after block. The bits therefore depend only on the shapes, not
+//! on how columns are split between threads.
 
 /// `C = alpha A B + beta C` in `f32`, with `matrixmultiply::sgemm`'s
 /// arguments and contract.
@@ -100,6 +101,12 @@ pub(crate) mod avx512 {
 
     /// Rows of `C` in one register tile.
     const MR: usize = 12;
+
+    /// Columns of `B` packed at a time, a multiple of every tile width. The
+    /// packed block is then at most 512 KiB (512 steps of `k` in `f32`, 256
+    /// in `f64`). It stays in a 1 MiB L2 cache while every band of 12 rows
+    /// of `A` runs over it, and it caps the buffer each thread keeps.
+    const NC: usize = 256;
 
     thread_local! {
         /// Packed slivers of `B`, kept between products so that a
@@ -224,53 +231,59 @@ pub(crate) mod avx512 {
                 // One vector per tile row when `n` fits in one, two otherwise.
                 let vectors = if n <= $lanes { 1 } else { 2 };
                 let width = vectors * $lanes;
-                let slivers = n.div_ceil(width);
                 let kc_max = block_len(k, $kc);
                 $packed.with_borrow_mut(|packed| {
                     // Packing writes every element it uses, padding too.
-                    let len = slivers * width * kc_max;
+                    let len = NC.min(n.next_multiple_of(width)) * kc_max;
                     if packed.len() < len {
                         packed.resize(len, 0.0);
                     }
-                    let mut p = 0;
-                    while p < k {
-                        let kc = kc_max.min(k - p);
-                        // Later blocks add to what the earlier ones stored.
-                        let beta = if p == 0 { beta } else { 1.0 };
-                        // SAFETY: rows p..p + kc of `B` are in bounds.
-                        unsafe {
-                            $pack(kc, n, width, b.offset(p as isize * rsb), rsb, csb, packed)
-                        };
-                        for i in (0..m).step_by(MR) {
-                            let rows = MR.min(m - i);
-                            // SAFETY: row i, column p of `A` is in bounds.
-                            let a = unsafe { a.offset(i as isize * rsa + p as isize * csa) };
-                            for s in 0..slivers {
-                                let j = s * width;
-                                let tile = Tile {
-                                    kc,
-                                    a,
-                                    rsa,
-                                    csa,
-                                    b: packed[s * width * kc..].as_ptr(),
-                                    // SAFETY: (i, j) is inside the output.
-                                    c: unsafe { c.offset(i as isize * rsc + j as isize) },
-                                    rsc,
-                                    cols: width.min(n - j),
-                                    beta,
-                                };
-                                // SAFETY: the CPU has AVX-512F and the tile
-                                // lies inside every operand.
-                                unsafe {
-                                    if vectors == 1 {
-                                        tile.run::<1>(rows)
-                                    } else {
-                                        tile.run::<2>(rows)
+                    for first in (0..n).step_by(NC) {
+                        let nc = NC.min(n - first);
+                        let mut p = 0;
+                        while p < k {
+                            let kc = kc_max.min(k - p);
+                            // Later blocks add to what the earlier ones stored.
+                            let beta = if p == 0 { beta } else { 1.0 };
+                            // SAFETY: rows p..p + kc and columns
+                            // first..first + nc of `B` are in bounds.
+                            unsafe {
+                                let b = b.offset(p as isize * rsb + first as isize * csb);
+                                $pack(kc, nc, width, b, rsb, csb, packed)
+                            };
+                            for i in (0..m).step_by(MR) {
+                                let rows = MR.min(m - i);
+                                // SAFETY: row i, column p of `A` is in bounds.
+                                let a = unsafe { a.offset(i as isize * rsa + p as isize * csa) };
+                                for j in (0..nc).step_by(width) {
+                                    let tile = Tile {
+                                        kc,
+                                        a,
+                                        rsa,
+                                        csa,
+                                        b: packed[j * kc..].as_ptr(),
+                                        // SAFETY: (i, first + j) is inside the
+                                        // output.
+                                        c: unsafe {
+                                            c.offset(i as isize * rsc + (first + j) as isize)
+                                        },
+                                        rsc,
+                                        cols: width.min(nc - j),
+                                        beta,
+                                    };
+                                    // SAFETY: the CPU has AVX-512F and the
+                                    // tile lies inside every operand.
+                                    unsafe {
+                                        if vectors == 1 {
+                                            tile.run::<1>(rows)
+                                        } else {
+                                            tile.run::<2>(rows)
+                                        }
                                     }
                                 }
                             }
+                            p += kc;
                         }
-                        p += kc;
                     }
                 });
             }
@@ -311,7 +324,10 @@ pub(crate) mod avx512 {
                             // SAFETY: the mask keeps the load inside row kk
                             // of `B`, and `at` starts a vector inside `out`.
                             unsafe {
-                                $storeu(out.as_mut_ptr().add(at), $maskz_loadu(mask, src.add(j)))
+                                $storeu(
+                                    out.as_mut_ptr().add(at),
+                                    $maskz_loadu(mask, src.wrapping_add(j)),
+                                )
                             };
                         }
                     }
@@ -386,12 +402,10 @@ pub(crate) mod avx512 {
                                 sum[v] = $fmadd(x, row[v], sum[v]);
                             }
                         }
-                        // SAFETY: one step along `k` stays in bounds until
-                        // the loop ends.
-                        unsafe {
-                            a = a.offset(self.csa);
-                            b = b.add(V * $lanes);
-                        }
+                        // The step past the last one may leave `A`, so it
+                        // wraps instead of claiming to stay in bounds.
+                        a = a.wrapping_offset(self.csa);
+                        b = b.wrapping_add(V * $lanes);
                     }
                     let masks: [$mask; V] = std::array::from_fn(|v| {
                         lane_mask(self.cols.saturating_sub(v * $lanes).min($lanes)) as $mask
@@ -402,14 +416,24 @@ pub(crate) mod avx512 {
                         let out = unsafe { self.c.offset(r as isize * self.rsc) };
                         for v in 0..V {
                             let mut value = sum[v];
-                            // SAFETY: the masks cover only columns
-                            // inside `C`.
+                            // The second vector of a narrow tile starts past
+                            // `C`'s columns, so its address only wraps, and
+                            // its mask is empty.
+                            let out = out.wrapping_add(v * $lanes);
+                            // SAFETY: the masks cover only columns inside
+                            // `C`, and a full mask a whole vector of them.
                             unsafe {
-                                let out = out.add(v * $lanes);
-                                if self.beta != 0.0 {
-                                    value = $fmadd(beta, $maskz_loadu(masks[v], out), value);
+                                if masks[v] == <$mask>::MAX {
+                                    if self.beta != 0.0 {
+                                        value = $fmadd(beta, $loadu(out), value);
+                                    }
+                                    $storeu(out, value);
+                                } else {
+                                    if self.beta != 0.0 {
+                                        value = $fmadd(beta, $maskz_loadu(masks[v], out), value);
+                                    }
+                                    $mask_storeu(out, masks[v], value);
                                 }
-                                $mask_storeu(out, masks[v], value);
                             }
                         }
                     }
@@ -650,6 +674,9 @@ mod tests {
             (2, 0, 3),
             // Above the size that the `threads` feature splits by columns.
             (40, 300, 200),
+            // Wider than one packed block of 256 columns.
+            (13, 40, 300),
+            (5, 600, 530),
         ];
         for (m, k, n) in shapes {
             for (a_transposed, b_transposed) in
