@@ -68,7 +68,10 @@
 //!   each product of at least 2^21 multiply-adds between the threads. Its
 //!   worker threads start at the first such product, spin for 200 µs after
 //!   each part before they sleep, and live until the process ends. Without
-//!   `MATMUL_NUM_THREADS` it uses one thread per logical CPU, up to 4.
+//!   `MATMUL_NUM_THREADS` it uses one thread per logical CPU, up to 4, and
+//!   it never uses more threads than the CPUs the process may run on
+//!   (`taskset -c 0` makes it one), because a spinning worker without a
+//!   CPU of its own slows the others down.
 //! - Elsewhere, `matrixmultiply` (0.3.11 in `Cargo.lock`) splits them. It
 //!   defaults to one thread per physical core, and a product uses 2
 //!   threads once its two operands hold 32,768 elements together, 4 from

@@ -16,12 +16,15 @@ use std::time::{Duration, Instant};
 const SPIN: Duration = Duration::from_micros(200);
 
 /// Returns the number of threads that split products, the calling thread
-/// included: from `MATMUL_NUM_THREADS` (1, 2 or 4: 0 counts as 1, 3 as 2
-/// and anything above 4 as 4), or one per logical CPU up to 4 when it is
-/// unset. A value that is not a count prints a warning and gives 1.
+/// included: `MATMUL_NUM_THREADS`, or one per logical CPU when it is
+/// unset, but no more than the CPUs this process may run on, because a
+/// spinning worker without a CPU of its own would slow the others down.
+/// The count is then rounded down to 1, 2 or 4 (0 counts as 1). A value
+/// that is not a count prints a warning and gives 1.
 pub(crate) fn thread_count() -> usize {
     static COUNT: OnceLock<usize> = OnceLock::new();
     *COUNT.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let requested = match std::env::var("MATMUL_NUM_THREADS") {
             Ok(text) => text.trim().parse::<usize>().unwrap_or_else(|_| {
                 eprintln!(
@@ -30,9 +33,9 @@ pub(crate) fn thread_count() -> usize {
                 );
                 1
             }),
-            Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            Err(_) => cpus,
         };
-        match requested {
+        match requested.min(cpus) {
             0 | 1 => 1,
             2 | 3 => 2,
             _ => 4,
