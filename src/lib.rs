@@ -4,9 +4,9 @@
 //! ```
 //! use backprop::nn::{mse, Activation, Dense, Init, Module, Sequential};
 //! use backprop::tensor::{Tape, Tensor};
-//! use rand::SeedableRng;
+//! use backprop::nn::rand::{rngs::StdRng, SeedableRng};
 //!
-//! let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+//! let mut rng = StdRng::seed_from_u64(0);
 //! let model = Sequential::<f64>::new()
 //!     .add(Dense::new(2, 3, Init::StandardNormal, &mut rng))
 //!     .add(Activation::Sigmoid);

@@ -1,6 +1,7 @@
 """Time the training workloads of `benches/training.rs` in numpy, JAX and PyTorch.
 
-Each workload is the same maths as the criterion id it is named after. The
+Each workload carries the id of the criterion benchmark with the same maths
+(`epoch/w2_xor`, `epoch/w1_linear`, `step/w6_mlp_f32`). The
 XOR and linear-set epochs train the 2-10-10-1 sigmoid baseline (f64, full
 batch, MSE, SGD lr 0.1, weights from `tests/data`). The `w6` step trains a
 784-256-256-10 network (batch 256, sigmoid hidden layers, linear output, MSE
@@ -12,8 +13,11 @@ Usage, from the repository root, with the libraries in a virtual
 environment (measured with numpy 2.4.6, JAX 0.10.2 and PyTorch 2.15.0):
 
     python3 -m venv /tmp/peers
-    /tmp/peers/bin/pip install numpy jax torch
-    /tmp/peers/bin/python crates/experiments/benches/peers.py --threads 1 [--filter w6]
+    /tmp/peers/bin/pip install numpy==2.4.6 jax==0.10.2 torch==2.15.0
+    taskset -c 0 /tmp/peers/bin/python crates/experiments/benches/peers.py --threads 1 [--filter w6]
+
+On Linux, PyPI's `torch` is the CUDA build, a download of several GB; the
+script runs it on the CPU.
 
 The script sets the thread variables of OpenBLAS, MKL, OpenMP and XLA before
 it imports any library. JAX with more than one thread uses every CPU the
@@ -36,13 +40,19 @@ EPOCHS = 10_000
 # Final losses after 10,000 epochs, from tests/data/README.md.
 FINAL_LOSS = {"linear": 0.01054536029, "xor": 0.04267004339}
 BATCH, WIDTHS = 256, (784, 256, 256, 10)
+# The criterion ids of the same workloads in benches/training.rs.
+BASELINE_IDS = {"xor": "epoch/w2_xor", "linear": "epoch/w1_linear"}
+MLP_ID = "step/w6_mlp_f32"
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="threads per library")
     parser.add_argument(
-        "--filter", default="", help="only workloads whose name contains this text"
+        "--filter",
+        default="",
+        help="only workloads whose id contains this text: "
+        "epoch/w2_xor, epoch/w1_linear, step/w6_mlp_f32",
     )
     parser.add_argument(
         "--samples", type=int, default=30, help="timed samples per workload"
@@ -63,9 +73,15 @@ def limit_threads(threads):
     # XLA has no flag for a thread count: it runs on one thread without
     # Eigen's thread pool, and on every CPU the process may use otherwise.
     if threads == 1:
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
-    else:
-        os.environ.pop("XLA_FLAGS", None)
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+    cpus = len(os.sched_getaffinity(0))
+    if threads > cpus:
+        print(
+            f"warning: --threads {threads} but this process may run on {cpus} "
+            f"CPU(s); pin it with taskset to {threads} CPUs",
+            file=sys.stderr,
+        )
 
 
 def load_fixture(name):
@@ -105,7 +121,7 @@ def report(workload, library, seconds):
         text = f"{seconds * 1e3:.3f} ms"
     else:
         text = f"{seconds * 1e6:.2f} us"
-    print(f"{workload:<12} {library:<10} {text:>12}", flush=True)
+    print(f"{workload:<16} {library:<10} {text:>12}", flush=True)
 
 
 def check_loss(workload, library, loss, expected, tolerance):
@@ -207,7 +223,7 @@ def torch_baseline(arrays):
 
 
 def bench_baseline(name, args):
-    workload = f"{name}_epoch"
+    workload = BASELINE_IDS[name]
     arrays = load_fixture(name)
     try:
         epoch, final_loss = numpy_baseline(arrays)
@@ -343,7 +359,7 @@ def torch_mlp(x, y, params):
 
 
 def bench_mlp(args):
-    workload = "w6_step"
+    workload = MLP_ID
     try:
         x, y, params = mlp_data()
     except ImportError as error:
@@ -392,9 +408,9 @@ def main():
     args = parse_args()
     limit_threads(args.threads)
     for name in ("xor", "linear"):
-        if args.filter in f"{name}_epoch":
+        if args.filter in BASELINE_IDS[name]:
             bench_baseline(name, args)
-    if args.filter in "w6_step":
+    if args.filter in MLP_ID:
         bench_mlp(args)
 
 

@@ -60,22 +60,24 @@
 //! A tape computes on the calling thread. With the `threads` feature, a
 //! large matrix product is split across threads. The environment variable
 //! `MATMUL_NUM_THREADS` caps the thread count, the calling thread included.
-//! It is read once, at the first product of more than 16,384 multiply-adds.
 //! Only 1, 2 or 4 threads are used: 3 acts as 2, anything above 4 as 4, 0
 //! as 1, and a value that is not a number prints a warning and gives 1.
 //!
 //! - On a CPU with AVX-512F, the engine's own GEMM splits the columns of
-//!   each product of at least 2^21 multiply-adds between the threads. Its
-//!   worker threads start at the first such product, spin for 200 µs after
-//!   each part before they sleep, and live until the process ends. Without
-//!   `MATMUL_NUM_THREADS` it uses one thread per logical CPU, up to 4, and
-//!   it never uses more threads than the CPUs the process may run on
+//!   each product of at least 2^21 multiply-adds between the threads. It
+//!   reads `MATMUL_NUM_THREADS` once, at the first such product, and then
+//!   starts its worker threads. They spin for 200 µs after each part
+//!   before they sleep, and live until the process ends. Without
+//!   `MATMUL_NUM_THREADS` it uses one thread per logical CPU, up to 4. It
+//!   never uses more threads than the CPUs the process may run on
 //!   (`taskset -c 0` makes it one), because a spinning worker without a
 //!   CPU of its own slows the others down.
 //! - Elsewhere, `matrixmultiply` (0.3.11 in `Cargo.lock`) splits them. It
-//!   defaults to one thread per physical core, and a product uses 2
-//!   threads once its two operands hold 32,768 elements together, 4 from
-//!   65,536.
+//!   reads `MATMUL_NUM_THREADS` at the first product of more than 16,384
+//!   multiply-adds and defaults to one thread per physical core. A product
+//!   uses 2 threads once its two operands hold 32,768 elements together,
+//!   and 4 from 65,536 if it also has at least 1.5 times as many rows as
+//!   `matrixmultiply`'s row block.
 //!
 //! Each output element is summed in the same order on any number of
 //! threads, so results keep their bits. On a machine whose other cores

@@ -62,6 +62,13 @@ fn main() -> ExitCode {
         print_bits();
         return ExitCode::SUCCESS;
     }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        // The engine's pool uses no more threads than there are CPUs, so
+        // both children would run on one thread and prove nothing.
+        println!("threads: skipped, {cpus} CPU available; run on at least two");
+        return ExitCode::SUCCESS;
+    }
     let single = child_output("1");
     let split = child_output("2");
     for output in [&single, &split] {
