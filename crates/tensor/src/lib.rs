@@ -81,7 +81,9 @@
 //!
 //! Each output element is summed in the same order on any number of
 //! threads, so results keep their bits. On a machine whose other cores
-//! are busy, the split can be slower than one thread.
+//! are busy, the split gains little: the engine's pool then runs the
+//! waiting parts on the calling thread, while `matrixmultiply` waits for
+//! its threads and can be slower than one thread.
 
 #![deny(missing_docs)]
 

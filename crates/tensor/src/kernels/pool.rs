@@ -6,6 +6,11 @@
 //! they sleep, because the products of a training step come one after
 //! another, tens of microseconds apart, and waking a sleeping thread costs
 //! about as long.
+//!
+//! Parts are not assigned in advance: every thread, the caller included,
+//! takes the next unclaimed part until none is left. When a busy machine
+//! keeps a worker off its CPU, the caller runs that worker's share itself
+//! instead of waiting for it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -46,21 +51,33 @@ pub(crate) fn thread_count() -> usize {
 /// A part of a job: `run(part)` for one `part` in `0..parts`.
 type Job<'a> = dyn Fn(usize) + Sync + 'a;
 
+/// The job being run, as a worker reads it.
+#[derive(Clone, Copy)]
+struct Current {
+    /// The low 32 bits of the job's generation, as in `Shared::claims`.
+    tag: u64,
+    /// The job, with its lifetime erased. It may be called only for a part
+    /// claimed through `Shared::claims`: [`run_parts`] returns only after
+    /// every claimed part has finished, and closes the claims first.
+    job: &'static Job<'static>,
+    parts: usize,
+}
+
 /// State shared between the calling thread and the workers.
 struct Shared {
-    /// The current job, valid while `pending` is above 0. The lifetime is
-    /// erased: [`run_parts`] waits for every worker before it returns.
-    job: Mutex<Option<&'static Job<'static>>>,
-    /// How many parts the current job has.
-    parts: AtomicUsize,
-    /// The workers and the calling thread: thread `t` runs parts `t`,
-    /// `t + threads`, `t + 2 threads` and so on.
-    threads: usize,
-    /// Bumped once per job. A worker runs a job when it reads a new value.
+    /// The current job, `None` between jobs.
+    current: Mutex<Option<Current>>,
+    /// The job's tag in the high 32 bits and the next unclaimed part in
+    /// the low 32. Threads claim parts by bumping the low half while the
+    /// tag still matches, so a worker that wakes late cannot claim a part
+    /// of a later job, and the first free thread takes each part.
+    claims: AtomicU64,
+    /// Parts of the current job that have finished or were skipped.
+    done: AtomicUsize,
+    /// Bumped once per job. A worker looks for work when it reads a new
+    /// value.
     generation: AtomicU64,
-    /// Workers that have not yet finished the current job.
-    pending: AtomicUsize,
-    /// Set when a worker's part panicked.
+    /// Set when a part panicked on a worker.
     panicked: AtomicBool,
     /// Workers asleep or about to sleep on `wake`.
     sleepers: AtomicUsize,
@@ -73,6 +90,9 @@ struct Pool {
     shared: &'static Shared,
     workers: usize,
     busy: Mutex<()>,
+    /// The process that started the workers. A child made by `fork` has
+    /// none of them, so it runs every part itself.
+    process: u32,
 }
 
 /// Returns the pool, starting its workers on first use; `None` with one
@@ -85,11 +105,10 @@ fn pool() -> Option<&'static Pool> {
             return None;
         }
         let shared: &'static Shared = Box::leak(Box::new(Shared {
-            job: Mutex::new(None),
-            parts: AtomicUsize::new(0),
-            threads: workers + 1,
+            current: Mutex::new(None),
+            claims: AtomicU64::new(0),
+            done: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
-            pending: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
             sleepers: AtomicUsize::new(0),
             sleep: Mutex::new(()),
@@ -98,10 +117,10 @@ fn pool() -> Option<&'static Pool> {
         for index in 1..=workers {
             let started = std::thread::Builder::new()
                 .name(format!("tensor-gemm-{index}"))
-                .spawn(move || work(shared, index));
+                .spawn(move || work(shared));
             if started.is_err() {
-                // Without all its workers the pool is not used: parts would wait for
-                // a thread that does not exist.
+                // Fewer workers only means fewer helpers: every part is
+                // claimed by whichever thread is free, the caller included.
                 return None;
             }
         }
@@ -109,6 +128,7 @@ fn pool() -> Option<&'static Pool> {
             shared,
             workers,
             busy: Mutex::new(()),
+            process: std::process::id(),
         })
     })
     .as_ref()
@@ -120,20 +140,47 @@ pub(crate) fn available_threads() -> usize {
     pool().map_or(1, |pool| pool.workers + 1)
 }
 
-/// Runs `job(part)` for every `part` in `0..parts`, the calling thread
-/// taking parts 0, `threads`, `2 threads`, ... and worker `w` parts `w`,
-/// `w + threads`, ..., and returns when all are done.
-/// Runs every part on the calling thread when there are no workers or
-/// another thread's job is using them.
+/// Claims the next part of the job tagged `tag`; `None` once all are
+/// claimed or the job is over.
+fn claim(shared: &Shared, tag: u64, parts: usize) -> Option<usize> {
+    let mut claims = shared.claims.load(Ordering::Acquire);
+    loop {
+        let next = (claims & 0xffff_ffff) as usize;
+        if claims >> 32 != tag || next >= parts {
+            return None;
+        }
+        match shared.claims.compare_exchange_weak(
+            claims,
+            claims + 1,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => return Some(next),
+            Err(actual) => claims = actual,
+        }
+    }
+}
+
+/// Runs `job(part)` for every `part` in `0..parts` and returns when all
+/// are done. The calling thread and the workers each take the next
+/// unclaimed part until none is left, so a worker that a busy machine
+/// keeps waiting leaves its share to the others. Runs every part on the
+/// calling thread when there are no workers, another thread's job is
+/// using them, or this process is a `fork` of the one that started them.
 ///
 /// # Panics
 ///
-/// When a part panics, after every part has finished.
+/// When `parts` does not fit in 32 bits, and when a part panics, after
+/// every claimed part has finished.
 pub(crate) fn run_parts(parts: usize, job: &Job<'_>) {
     let pool = match pool() {
-        Some(pool) if parts > 1 => pool,
+        Some(pool) if parts > 1 && pool.process == std::process::id() => pool,
         _ => return (0..parts).for_each(job),
     };
+    assert!(
+        parts <= u32::MAX as usize,
+        "run_parts: {parts} parts is too many"
+    );
     // A part that panicked poisons the lock but leaves nothing half-done.
     let _busy = match pool.busy.try_lock() {
         Ok(guard) => guard,
@@ -141,61 +188,95 @@ pub(crate) fn run_parts(parts: usize, job: &Job<'_>) {
         Err(TryLockError::WouldBlock) => return (0..parts).for_each(job),
     };
     let shared = pool.shared;
-    // SAFETY: the erased lifetime never outlives this call, because
-    // `Finish` below waits for every worker before `job`'s borrow ends,
-    // even when a part on the calling thread panics.
+    let generation = shared.generation.load(Ordering::Relaxed) + 1;
+    let tag = generation & 0xffff_ffff;
+    // SAFETY: the job is called only for claimed parts, and `Finish`
+    // below closes the claims and waits for every claimed part before
+    // `job`'s borrow ends, even when a part on this thread panics.
     let job_static = unsafe { std::mem::transmute::<&Job<'_>, &'static Job<'static>>(job) };
-    *shared.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(job_static);
-    shared.parts.store(parts, Ordering::Relaxed);
-    shared.pending.store(pool.workers, Ordering::Relaxed);
-    shared.generation.fetch_add(1, Ordering::SeqCst);
+    shared.panicked.store(false, Ordering::Relaxed);
+    shared.done.store(0, Ordering::Relaxed);
+    *shared.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Current {
+        tag,
+        job: job_static,
+        parts,
+    });
+    shared.claims.store(tag << 32, Ordering::Release);
+    shared.generation.store(generation, Ordering::SeqCst);
     if shared.sleepers.load(Ordering::SeqCst) > 0 {
         let _lock = shared.sleep.lock().unwrap_or_else(|e| e.into_inner());
         shared.wake.notify_all();
     }
 
-    /// Waits for the workers when dropped, so that a panic in the calling
-    /// thread's parts cannot end the borrow of `job` while a worker still runs it.
-    struct Finish(&'static Shared);
+    /// Closes the claims and waits for the claimed parts when dropped, so
+    /// that a panic on the calling thread cannot end the borrow of `job`
+    /// while a worker still runs it.
+    struct Finish {
+        shared: &'static Shared,
+        tag: u64,
+        parts: usize,
+        /// Whether a part of the calling thread is running, so that a
+        /// panic in it counts it as finished.
+        running: bool,
+    }
     impl Drop for Finish {
         fn drop(&mut self) {
+            let shared = self.shared;
+            if self.running {
+                shared.done.fetch_add(1, Ordering::Release);
+            }
+            let mut skipped = 0;
+            while claim(shared, self.tag, self.parts).is_some() {
+                skipped += 1;
+            }
+            shared.done.fetch_add(skipped, Ordering::Release);
             let start = Instant::now();
-            while self.0.pending.load(Ordering::Acquire) != 0 {
+            while shared.done.load(Ordering::Acquire) < self.parts {
                 // A worker descheduled by a busy machine may take a time
-                // slice to return, so stop burning the core after a while.
+                // slice to finish its part, so stop burning the core.
                 if start.elapsed() < SPIN {
                     std::hint::spin_loop();
                 } else {
                     std::thread::yield_now();
                 }
             }
-            *self.0.job.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            *shared.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
     }
-    let finish = Finish(shared);
-    (0..parts).step_by(shared.threads).for_each(job);
+    let mut finish = Finish {
+        shared,
+        tag,
+        parts,
+        running: false,
+    };
+    while let Some(part) = claim(shared, tag, parts) {
+        finish.running = true;
+        job(part);
+        finish.running = false;
+        shared.done.fetch_add(1, Ordering::Release);
+    }
     drop(finish);
-    if shared.panicked.swap(false, Ordering::Relaxed) {
+    if shared.panicked.load(Ordering::Relaxed) {
         panic!("a part of a matrix product panicked on a worker thread");
     }
 }
 
-/// Runs worker `index`: waits for a new job, runs its parts and reports
-/// that they are done, forever.
-fn work(shared: &'static Shared, index: usize) {
+/// Runs a worker: waits for a new job, runs the parts it claims and
+/// counts them as done, forever.
+fn work(shared: &'static Shared) {
     let mut seen = 0;
     loop {
         seen = wait_for_job(shared, seen);
-        let job = *shared.job.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(job) = job {
-            let parts = shared.parts.load(Ordering::Relaxed);
-            let threads = shared.threads;
-            let run = || (index..parts).step_by(threads).for_each(job);
-            if catch_unwind(AssertUnwindSafe(run)).is_err() {
+        let current = *shared.current.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(Current { tag, job, parts }) = current else {
+            continue;
+        };
+        while let Some(part) = claim(shared, tag, parts) {
+            if catch_unwind(AssertUnwindSafe(|| job(part))).is_err() {
                 shared.panicked.store(true, Ordering::Relaxed);
             }
+            shared.done.fetch_add(1, Ordering::Release);
         }
-        shared.pending.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -260,35 +341,60 @@ mod tests {
         });
     }
 
+    /// Runs `parts` parts that each take `micros` and returns how many ran
+    /// on a worker, or `Err` with the panic if `panic_on_worker` made one
+    /// panic there.
+    fn run_timed_parts(
+        parts: usize,
+        micros: u64,
+        panic_on_worker: bool,
+    ) -> Result<usize, Box<dyn std::any::Any + Send>> {
+        let caller = std::thread::current().id();
+        let on_workers = AtomicUsize::new(0);
+        catch_unwind(|| {
+            run_parts(parts, &|part| {
+                std::thread::sleep(Duration::from_micros(micros));
+                if std::thread::current().id() != caller {
+                    on_workers.fetch_add(1, Ordering::Relaxed);
+                    if panic_on_worker {
+                        panic!("part {part} fails on purpose");
+                    }
+                }
+            })
+        })
+        .map(|()| on_workers.into_inner())
+    }
+
     #[test]
     fn worker_panic_reaches_caller() {
-        let last = available_threads() - 1;
-        if last == 0 {
+        if available_threads() == 1 {
             eprintln!("skipped: the pool has no worker threads");
             return;
         }
-        let outcome = catch_unwind(|| {
-            run_parts(last + 1, &|part| {
-                if part == last {
-                    panic!("part {part} fails on purpose");
-                }
-            })
-        });
-        assert!(outcome.is_err(), "the worker's panic was lost");
-        // The workers still take parts after a panic. Other tests may
-        // hold the pool for a moment, and then the parts run serially, so
-        // try a few times.
-        let caller = std::thread::current().id();
-        let workers_took_parts = (0..1000).any(|_| {
-            let on_workers = AtomicUsize::new(0);
-            run_parts(last + 1, &|_| {
-                if std::thread::current().id() != caller {
-                    on_workers.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-            on_workers.into_inner() == last
-        });
+        // Other tests may hold the pool for a moment, and then the parts
+        // run serially on this thread, so try a few times.
+        let worker_panicked = (0..200).any(|_| run_timed_parts(8, 200, true).is_err());
+        assert!(worker_panicked, "no worker's panic reached the caller");
+        let workers_took_parts =
+            (0..200).any(|_| run_timed_parts(8, 200, false).is_ok_and(|count| count > 0));
         assert!(workers_took_parts, "no worker took a part after the panic");
+    }
+
+    #[test]
+    fn double_panic_leaves_no_stale_flag() {
+        // Parts panic on the caller and on a worker in the same job; the
+        // next job, which panics nowhere, must not report a panic.
+        for _ in 0..50 {
+            let both = catch_unwind(|| {
+                run_parts(8, &|_| {
+                    std::thread::sleep(Duration::from_micros(100));
+                    panic!("every part fails on purpose");
+                })
+            });
+            assert!(both.is_err(), "the panics were lost");
+            let clean = catch_unwind(|| run_parts(8, &|_| {}));
+            assert!(clean.is_ok(), "a clean job reported an earlier panic");
+        }
     }
 
     #[test]
