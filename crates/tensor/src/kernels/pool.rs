@@ -31,6 +31,8 @@ pub(crate) fn thread_count() -> usize {
     *COUNT.get_or_init(|| {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let requested = match std::env::var("MATMUL_NUM_THREADS") {
+            // Empty counts as unset, as in matrixmultiply.
+            Ok(text) if text.is_empty() => cpus,
             Ok(text) => text.trim().parse::<usize>().unwrap_or_else(|_| {
                 eprintln!(
                     "warning: MATMUL_NUM_THREADS={text:?} is not a thread count; \
