@@ -61,7 +61,8 @@
 //! large matrix product is split across threads. The environment variable
 //! `MATMUL_NUM_THREADS` caps the thread count, the calling thread included.
 //! Only 1, 2 or 4 threads are used: 3 acts as 2, anything above 4 as 4, 0
-//! as 1, and a value that is not a number prints a warning and gives 1.
+//! as 1, an empty value as unset, and a value that is not a number prints
+//! a warning and gives 1.
 //!
 //! - On a CPU with AVX-512F, the engine's own GEMM splits the columns of
 //!   each product of at least 2^21 multiply-adds between the threads. It

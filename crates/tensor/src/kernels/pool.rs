@@ -24,8 +24,9 @@ const SPIN: Duration = Duration::from_micros(200);
 /// included: `MATMUL_NUM_THREADS`, or one per logical CPU when it is
 /// unset, but no more than the CPUs this process may run on, because a
 /// spinning worker without a CPU of its own would slow the others down.
-/// The count is then rounded down to 1, 2 or 4 (0 counts as 1). A value
-/// that is not a count prints a warning and gives 1.
+/// The count is then rounded down to 1, 2 or 4 (0 counts as 1). An empty
+/// value counts as unset, and a value that is not a count prints a warning
+/// and gives 1.
 pub(crate) fn thread_count() -> usize {
     static COUNT: OnceLock<usize> = OnceLock::new();
     *COUNT.get_or_init(|| {
