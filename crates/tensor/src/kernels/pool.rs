@@ -117,15 +117,18 @@ fn pool() -> Option<&'static Pool> {
             sleep: Mutex::new(()),
             wake: Condvar::new(),
         }));
-        for index in 1..=workers {
-            let started = std::thread::Builder::new()
-                .name(format!("tensor-gemm-{index}"))
-                .spawn(move || work(shared));
-            if started.is_err() {
-                // Fewer workers only means fewer helpers: every part is
-                // claimed by whichever thread is free, the caller included.
-                return None;
-            }
+        // A worker that fails to start only means one helper fewer: every
+        // part is claimed by whichever thread is free, the caller included.
+        let workers = (1..=workers)
+            .take_while(|index| {
+                std::thread::Builder::new()
+                    .name(format!("tensor-gemm-{index}"))
+                    .spawn(move || work(shared))
+                    .is_ok()
+            })
+            .count();
+        if workers == 0 {
+            return None;
         }
         Some(Pool {
             shared,
