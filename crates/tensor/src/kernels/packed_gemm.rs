@@ -23,72 +23,61 @@
 //! AVX-512 was at hand, and some of them lower their clock for 512-bit
 //! code.
 
-/// `C = alpha A B + beta C` in `f32`, with `matrixmultiply::sgemm`'s
-/// arguments and contract.
-///
-/// # Safety
-///
-/// `a`, `b` and `c` address `m x k`, `k x n` and `m x n` matrices with the
-/// given strides, all in bounds, and `c` aliases neither `a` nor `b`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn sgemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: *const f32,
-    rsa: isize,
-    csa: isize,
-    b: *const f32,
-    rsb: isize,
-    csb: isize,
-    beta: f32,
-    c: *mut f32,
-    rsc: isize,
-    csc: isize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if use_avx512(alpha == 1.0, csc) {
-        // SAFETY: the CPU has AVX-512F, `C` is row-major and the caller
-        // upholds the bounds and aliasing contract.
-        unsafe { avx512::sgemm(m, k, n, a, rsa, csa, b, rsb, csb, beta, c, rsc) };
-        return;
-    }
-    // SAFETY: the caller upholds matrixmultiply's contract.
-    unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+/// Defines the dispatching GEMM for one element type: the AVX-512 kernels
+/// where [`use_avx512`] allows them, `matrixmultiply` otherwise.
+macro_rules! dispatch_gemm {
+    ($(#[$doc:meta])* $name:ident, $t:ty, $fallback:path) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// `a`, `b` and `c` address `m x k`, `k x n` and `m x n` matrices
+        /// with the given strides, all in bounds, and `c` aliases neither
+        /// `a` nor `b`.
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) unsafe fn $name(
+            m: usize,
+            k: usize,
+            n: usize,
+            alpha: $t,
+            a: *const $t,
+            rsa: isize,
+            csa: isize,
+            b: *const $t,
+            rsb: isize,
+            csb: isize,
+            beta: $t,
+            c: *mut $t,
+            rsc: isize,
+            csc: isize,
+        ) {
+            #[cfg(target_arch = "x86_64")]
+            if use_avx512(alpha == 1.0, csc) {
+                // SAFETY: the CPU has AVX-512F, `C` is row-major and the
+                // caller upholds the bounds and aliasing contract.
+                unsafe { avx512::$name(m, k, n, a, rsa, csa, b, rsb, csb, beta, c, rsc) };
+                return;
+            }
+            // SAFETY: the caller upholds matrixmultiply's contract.
+            unsafe { $fallback(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+        }
+    };
 }
 
-/// `C = alpha A B + beta C` in `f64`; see [`sgemm`].
-///
-/// # Safety
-///
-/// As for [`sgemm`].
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn dgemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f64,
-    a: *const f64,
-    rsa: isize,
-    csa: isize,
-    b: *const f64,
-    rsb: isize,
-    csb: isize,
-    beta: f64,
-    c: *mut f64,
-    rsc: isize,
-    csc: isize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if use_avx512(alpha == 1.0, csc) {
-        // SAFETY: as in `sgemm`.
-        unsafe { avx512::dgemm(m, k, n, a, rsa, csa, b, rsb, csb, beta, c, rsc) };
-        return;
-    }
-    // SAFETY: the caller upholds matrixmultiply's contract.
-    unsafe { matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
-}
+dispatch_gemm!(
+    /// `C = alpha A B + beta C` in `f32`, with `matrixmultiply::sgemm`'s
+    /// arguments and contract.
+    sgemm,
+    f32,
+    matrixmultiply::sgemm
+);
+dispatch_gemm!(
+    /// `C = alpha A B + beta C` in `f64`, with `matrixmultiply::dgemm`'s
+    /// arguments and contract.
+    dgemm,
+    f64,
+    matrixmultiply::dgemm
+);
 
 /// Returns whether a product goes to the AVX-512 kernels: the CPU has
 /// AVX-512F, `alpha` is 1 and `C` is row-major.
@@ -122,6 +111,16 @@ pub(crate) mod avx512 {
     /// Returns a mask of the lowest `lanes` lanes (at most 16).
     fn lane_mask(lanes: usize) -> u32 {
         (1u32 << lanes) - 1
+    }
+
+    /// Returns the vectors in one tile row: one when `n` fits in a vector
+    /// of `lanes` elements, two otherwise.
+    fn tile_vectors(n: usize, lanes: usize) -> usize {
+        if n <= lanes {
+            1
+        } else {
+            2
+        }
     }
 
     /// Returns the block length that splits `k` into blocks of at most
@@ -163,11 +162,11 @@ pub(crate) mod avx512 {
             ) {
                 #[cfg(feature = "threads")]
                 {
-                    let width = if n <= $lanes { $lanes } else { 2 * $lanes };
-                    let parts = column_parts(m * k * n, n.div_ceil(width));
+                    let width = tile_vectors(n, $lanes) * $lanes;
+                    let slivers = n.div_ceil(width);
+                    let parts = column_parts(m * k * n, slivers);
                     if parts > 1 {
                         let operands = Operands { a, b, c };
-                        let slivers = n.div_ceil(width);
                         crate::kernels::pool::run_parts(parts, &|part| {
                             let (a, b, c) = operands.pointers();
                             let first = part * slivers / parts * width;
@@ -232,8 +231,7 @@ pub(crate) mod avx512 {
                     }
                     return;
                 }
-                // One vector per tile row when `n` fits in one, two otherwise.
-                let vectors = if n <= $lanes { 1 } else { 2 };
+                let vectors = tile_vectors(n, $lanes);
                 let width = vectors * $lanes;
                 let kc_max = block_len(k, $kc);
                 $packed.with_borrow_mut(|packed| {
@@ -606,12 +604,14 @@ mod tests {
             let (rsa, csa) = if self.a_transposed { (1, m) } else { (k, 1) };
             let (rsb, csb) = if self.b_transposed { (1, k) } else { (n, 1) };
             let rsc = n + 2;
+
             // With beta = 0 the old C is NaN, which must not survive.
             let old = if self.beta == 0.0 {
                 vec![f64::NAN; m * rsc]
             } else {
                 small_integers(m * rsc, 3)
             };
+
             let mut expected = old.clone();
             for i in 0..m {
                 for j in 0..n {
@@ -626,6 +626,7 @@ mod tests {
                     expected[i * rsc + j] = sum + previous;
                 }
             }
+
             let convert =
                 |values: &[f64]| values.iter().map(|&v| T::from_f64(v)).collect::<Vec<T>>();
             let (a, b, mut c) = (convert(&a), convert(&b), convert(&old));
@@ -646,6 +647,7 @@ mod tests {
                     rsc as isize,
                 )
             };
+
             for (index, (&actual, &wanted)) in c.iter().zip(&expected).enumerate() {
                 let (i, j) = (index / rsc, index % rsc);
                 let same = actual.to_f64() == wanted || (actual.is_nan() && wanted.is_nan());
